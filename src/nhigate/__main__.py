@@ -1,0 +1,5 @@
+"""``python -m nhigate``."""
+
+from nhigate.cli import main
+
+raise SystemExit(main())

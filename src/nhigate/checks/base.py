@@ -1,0 +1,58 @@
+"""What every check predicate receives and returns.
+
+A predicate is a plain function ``(view, ctx) -> Iterable[Violation]``: it reads values through
+the format-neutral :class:`~nhigate.view.ResourceView` and says *what* is wrong; the engine says
+*where*.  Predicates are listed in :mod:`nhigate.checks.registry`, never discovered by import.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from nhigate.findings import Violation
+from nhigate.model import Ref, Unknown
+from nhigate.view import MISSING, ResourceView
+
+# Resource types that are AI agents or model services: their findings carry agentic mappings.
+AI_RESOURCE_TYPES = frozenset(
+    {
+        "azurerm_cognitive_account",
+        "azurerm_ai_services",
+        "azurerm_ai_foundry",
+        "aws_bedrockagent_agent",
+        "aws_bedrockagent_agent_action_group",
+        "AWS::Bedrock::Agent",
+        "google_vertex_ai_endpoint",
+        "google_vertex_ai_index_endpoint",
+        "aws_sagemaker_endpoint",
+        "aws_sagemaker_notebook_instance",
+        "AWS::SageMaker::Endpoint",
+        "AWS::SageMaker::NotebookInstance",
+    }
+)
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """Parameters (defaults merged with configuration) and the scan date for lifetime checks."""
+
+    params: Mapping[str, Any] = field(default_factory=dict)
+    today: dt.date = field(default_factory=dt.date.today)
+
+    def param(self, name: str) -> Any:
+        return self.params[name]
+
+
+Predicate = Callable[[ResourceView, CheckContext], Iterable[Violation]]
+
+
+def is_set(value: Any) -> bool:
+    """True when a value is present and not null/empty; Unknown and Ref count as set."""
+    return value is not MISSING and value is not None and value != ""
+
+
+def is_unknown(value: Any) -> bool:
+    return isinstance(value, (Unknown, Ref))

@@ -1,0 +1,20 @@
+"""Explicit registry of check predicates: the ``predicate`` name in ``checks/NHIxxx.yaml`` -> function.
+
+Listing them here (rather than registering on import) keeps start-up cheap and lets mypy see
+every predicate's signature; the catalog contract test fails if a YAML names a missing predicate.
+"""
+
+from __future__ import annotations
+
+from nhigate.checks import long_lived
+from nhigate.checks.base import Predicate
+
+PREDICATES: dict[str, Predicate] = {
+    "iam_user_access_key": long_lived.iam_user_access_key,
+    "iam_service_specific_credential": long_lived.iam_service_specific_credential,
+    "gcp_service_account_key": long_lived.gcp_service_account_key,
+    "gcp_api_key": long_lived.gcp_api_key,
+    "azure_credential_lifetime": long_lived.azure_credential_lifetime,
+    "azure_certificate_lifetime": long_lived.azure_certificate_lifetime,
+    "azure_key_auth_enabled": long_lived.azure_key_auth_enabled,
+}

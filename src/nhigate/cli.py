@@ -1,0 +1,219 @@
+"""The ``nhigate`` command line (contract in DESIGN.md: flags and exit codes are relied upon).
+
+Exit codes: 0 gate passed, 1 gate failed, 2 usage or configuration error.  Heavy modules are
+imported inside the commands that need them, so ``nhigate scan one.tf`` in a pre-commit hook
+pays only for what it uses.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from nhigate import __version__
+
+app = typer.Typer(
+    name="nhigate",
+    help="Find non-human identity risk in Terraform and CloudFormation before it ships.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+class OutputFormat(str, Enum):
+    console = "console"
+    json = "json"
+    sarif = "sarif"
+
+
+class FailOn(str, Enum):
+    critical = "critical"
+    high = "high"
+    medium = "medium"
+    low = "low"
+    info = "info"
+    never = "never"
+
+
+class CatalogFormat(str, Enum):
+    table = "table"
+    json = "json"
+    markdown = "markdown"
+
+
+def _fail_usage(message: str) -> typer.Exit:
+    typer.echo(f"nhigate: error: {message}", err=True)
+    return typer.Exit(2)
+
+
+def _ids(value: str | None) -> frozenset[str] | None:
+    if value is None:
+        return None
+    return frozenset(part.strip().upper() for part in value.split(",") if part.strip())
+
+
+def _dump(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise _fail_usage(f"cannot write {path}: {exc.strerror}") from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"nhigate {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Find non-human identity risk in Terraform and CloudFormation before it ships."""
+
+
+@app.command()
+def scan(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: the current folder).")] = None,
+    output_format: Annotated[OutputFormat, typer.Option("--format", help="What goes to stdout.")] = OutputFormat.console,
+    sarif: Annotated[Path | None, typer.Option("--sarif", help="Also write SARIF 2.1.0 to FILE.")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the JSON report to FILE.")] = None,
+    fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Lowest severity that fails the gate.")] = FailOn.low,
+    check: Annotated[str | None, typer.Option("--check", help="Run only these check IDs (comma-separated).")] = None,
+    skip_check: Annotated[str | None, typer.Option("--skip-check", help="Skip these check IDs (comma-separated).")] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", min=1, help="Parallel parser processes (default: all cores).")] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show Python tracebacks of internal errors.")] = False,
+) -> None:
+    """Scan Terraform and CloudFormation and gate on the findings."""
+    from nhigate.catalog import CatalogError, load_catalog
+    from nhigate.engine import ScanOptions
+    from nhigate.engine import scan as run_scan
+    from nhigate.gate import evaluate_gate
+
+    try:
+        catalog = load_catalog()
+    except CatalogError as exc:
+        raise _fail_usage(str(exc)) from None
+    only, skip = _ids(check), _ids(skip_check) or frozenset()
+    unknown = sorted(((only or frozenset()) | skip) - set(catalog))
+    if unknown:
+        raise _fail_usage(f"unknown check ID(s): {', '.join(unknown)} (see `nhigate checks`)")
+    targets = paths or [Path(".")]
+    missing = [str(p) for p in targets if not p.exists()]
+    if missing:
+        raise _fail_usage(f"no such file or directory: {', '.join(missing)}")
+    options = ScanOptions(paths=targets, jobs=jobs, only_checks=only, skip_checks=skip)
+    try:
+        result = run_scan(options)
+    except Exception as exc:  # engine fault outside per-file isolation: say so, exit 2
+        if debug:
+            raise
+        raise _fail_usage(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug)") from None
+    gate = evaluate_gate(result.findings, fail_on.value)
+
+    sarif_text = json_text = None
+    if sarif is not None or output_format is OutputFormat.sarif:
+        from nhigate.report.sarif import build_sarif
+
+        sarif_text = _dump(build_sarif(result))
+    if json_out is not None or output_format is OutputFormat.json:
+        from nhigate.report.json_report import build_json
+
+        json_text = _dump(build_json(result, gate))
+    if sarif is not None and sarif_text is not None:
+        _write(sarif, sarif_text)
+    if json_out is not None and json_text is not None:
+        _write(json_out, json_text)
+    if output_format is OutputFormat.sarif:
+        sys.stdout.write(sarif_text or "")
+    elif output_format is OutputFormat.json:
+        sys.stdout.write(json_text or "")
+    else:
+        from nhigate.report.console import render_console
+
+        render_console(result, gate, sys.stdout)
+    raise typer.Exit(1 if gate.failed else 0)
+
+
+@app.command("checks")
+def list_checks(
+    output_format: Annotated[CatalogFormat, typer.Option("--format", help="table, json or markdown.")] = CatalogFormat.table,
+) -> None:
+    """List the check catalog."""
+    from nhigate.catalog import CatalogError, load_catalog
+
+    try:
+        catalog = load_catalog()
+    except CatalogError as exc:
+        raise _fail_usage(str(exc)) from None
+    if output_format is CatalogFormat.json:
+        rows = [
+            {
+                "id": c.id,
+                "name": c.name,
+                "title": c.title,
+                "family": c.family,
+                "severity": c.severity,
+                "precision": c.precision,
+                "formats": list(c.formats),
+                "resource_types": list(c.resource_types),
+                "frameworks": [f"{fw}/{cid}" for fw, cid in c.framework_pairs(agentic=False)],
+                "agentic_frameworks": [f"{fw}/{cid}" for fw, ids in c.agentic_frameworks.items() for cid in ids],
+                "parameters": {p.name: p.default for p in c.parameters.values()},
+            }
+            for c in catalog.values()
+        ]
+        sys.stdout.write(_dump(rows))
+    elif output_format is CatalogFormat.markdown:
+        lines = ["| ID | Name | Family | Severity | Title |", "| --- | --- | --- | --- | --- |"]
+        lines += [f"| {c.id} | `{c.name}` | {c.family} | {c.severity} | {c.title} |" for c in catalog.values()]
+        sys.stdout.write("\n".join(lines) + "\n")
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title="nhigate checks", title_justify="left")
+        for column in ("ID", "Name", "Family", "Severity", "Title"):
+            table.add_column(column, overflow="fold")
+        for c in catalog.values():
+            table.add_row(c.id, c.name, c.family, c.severity, c.title)
+        Console(highlight=False).print(table)
+
+
+@app.command()
+def explain(check_id: Annotated[str, typer.Argument(metavar="ID", help="A check ID such as NHI101.")]) -> None:
+    """Print one check's documentation."""
+    from nhigate.catalog import CatalogError, load_catalog
+    from nhigate.report.text import help_markdown
+
+    try:
+        catalog = load_catalog()
+    except CatalogError as exc:
+        raise _fail_usage(str(exc)) from None
+    check = catalog.get(check_id.upper())
+    if check is None:
+        raise _fail_usage(f"unknown check ID {check_id!r} (see `nhigate checks`)")
+    sys.stdout.write(help_markdown(check))
+
+
+def main() -> int:
+    """Entry point for the console script and ``python -m nhigate``."""
+    try:
+        app()
+    except SystemExit as exc:
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 2)
+    return 0

@@ -1,0 +1,67 @@
+"""Find the files to scan under the given paths.
+
+Skips ``.terraform/``, ``.git/`` and configured excludes; follows no directory symlinks (so a
+symlink loop cannot make the walk run forever) and reports every candidate exactly once, in a
+stable order, with its display path relative to the working directory.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from nhigate.parsers import classify
+
+ALWAYS_SKIPPED_DIRS = frozenset({".terraform", ".git", ".terragrunt-cache", "node_modules", ".venv", "__pycache__"})
+
+
+@dataclass(frozen=True, order=True)
+class Candidate:
+    display: str
+    path: Path
+
+
+def display_path(path: Path, cwd: Path) -> str:
+    """Relative to the working directory with ``/`` separators, absolute if outside it."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        return absolute.relative_to(cwd).as_posix()
+    except ValueError:
+        rel = os.path.relpath(absolute, cwd)
+        return Path(rel).as_posix() if not rel.startswith("..") else absolute.as_posix()
+
+
+def _excluded(display: str, patterns: tuple[str, ...]) -> bool:
+    parts = display.split("/")
+    for pattern in patterns:
+        if fnmatch.fnmatch(display, pattern) or any(fnmatch.fnmatch(p, pattern) for p in parts):
+            return True
+    return False
+
+
+def discover(paths: list[Path], excludes: tuple[str, ...] = (), cwd: Path | None = None) -> tuple[list[Candidate], list[str]]:
+    """Candidates to parse, and problems with the given paths (missing path)."""
+    base = Path(os.path.abspath(cwd or Path.cwd()))
+    found: dict[str, Candidate] = {}
+    problems: list[str] = []
+    for root in paths:
+        if not root.exists():
+            problems.append(f"{root}: no such file or directory")
+            continue
+        if root.is_file():
+            display = display_path(root, base)
+            if classify(display) is not None and not _excluded(display, excludes):
+                found.setdefault(display, Candidate(display, root))
+            continue
+        for directory, dirnames, filenames in os.walk(root, followlinks=False):
+            dirnames[:] = sorted(d for d in dirnames if d not in ALWAYS_SKIPPED_DIRS)
+            for filename in sorted(filenames):
+                path = Path(directory) / filename
+                display = display_path(path, base)
+                if classify(display) is None or _excluded(display, excludes):
+                    continue
+                found.setdefault(display, Candidate(display, path))
+            dirnames[:] = [d for d in dirnames if not _excluded(display_path(Path(directory) / d, base), excludes)]
+    return sorted(found.values()), problems

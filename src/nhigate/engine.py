@@ -1,0 +1,245 @@
+"""The scan pipeline: discover -> parse (in parallel) -> evaluate -> checks -> findings.
+
+Parsing is the expensive step and is spread over processes, one file at a time, results kept in
+discovery order so output does not depend on ``--jobs``.  Everything after parsing works on the
+merged model in one process: checks need whole modules and templates (a variable's default lives
+in another file than the resource using it).  Any failure while reading, parsing or checking one
+file is contained to that file and reported; the scan always completes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from nhigate.catalog import Check, load_catalog
+from nhigate.checks.base import AI_RESOURCE_TYPES, CheckContext
+from nhigate.discover import Candidate, discover
+from nhigate.findings import Finding
+from nhigate.model import Block, ParsedFile, Span
+
+PARALLEL_THRESHOLD = 16
+"""Below this many files a process pool costs more than it saves (pre-commit runs)."""
+
+
+@dataclass
+class ScanOptions:
+    paths: list[Path]
+    jobs: int | None = None
+    only_checks: frozenset[str] | None = None
+    skip_checks: frozenset[str] = frozenset()
+    excludes: tuple[str, ...] = ()
+    parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    today: dt.date | None = None
+    max_file_bytes: int = 10 * 1024 * 1024
+
+
+@dataclass
+class FileRecord:
+    """One file nhigate read: ``status`` is ``scanned``, ``failed`` or ``not-iac``."""
+
+    path: str
+    format: str | None
+    status: str
+    lines: int = 0
+    error: str | None = None
+
+
+@dataclass
+class Notification:
+    """An engine-level event for SARIF ``toolExecutionNotifications``."""
+
+    level: str
+    message: str
+    file: str | None = None
+    line: int | None = None
+    rule_id: str | None = None
+
+
+@dataclass
+class ScanResult:
+    files: list[FileRecord]
+    findings: list[Finding]
+    notifications: list[Notification]
+    catalog: dict[str, Check]
+    problems: list[str] = field(default_factory=list)
+    resources_checked: int = 0
+
+
+def default_jobs() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+def _parse_candidate(args: tuple[Candidate, int]) -> ParsedFile | None:
+    from nhigate.parsers import parse_file
+
+    candidate, max_bytes = args
+    return parse_file(candidate.path, candidate.display, max_bytes)
+
+
+def parse_all(candidates: list[Candidate], jobs: int, max_bytes: int) -> list[ParsedFile | None]:
+    """Parse every candidate, in parallel when it pays; results in candidate order."""
+    work = [(c, max_bytes) for c in candidates]
+    if jobs <= 1 or len(candidates) < PARALLEL_THRESHOLD:
+        return [_parse_candidate(w) for w in work]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    chunk = max(1, min(64, len(work) // (jobs * 8)))
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        return list(pool.map(_parse_candidate, work, chunksize=chunk))
+
+
+def selected_checks(catalog: dict[str, Check], options: ScanOptions) -> list[Check]:
+    checks = [c for c in catalog.values() if c.predicate]
+    if options.only_checks is not None:
+        checks = [c for c in checks if c.id in options.only_checks]
+    return [c for c in checks if c.id not in options.skip_checks]
+
+
+def scan(options: ScanOptions) -> ScanResult:
+    catalog = load_catalog()
+    candidates, problems = discover(options.paths, options.excludes)
+    jobs = options.jobs or default_jobs()
+    parsed = parse_all(candidates, jobs, options.max_file_bytes)
+
+    files: list[FileRecord] = []
+    findings: list[Finding] = []
+    notifications: list[Notification] = []
+    good: list[ParsedFile] = []
+    for candidate, result in zip(candidates, parsed, strict=True):
+        if result is None:
+            files.append(FileRecord(candidate.display, None, "not-iac"))
+        elif result.error is not None:
+            files.append(FileRecord(result.path, result.format, "failed", result.lines, result.error.message))
+            findings.append(_unparsable(result))
+            notifications.append(
+                Notification("error", f"could not parse: {result.error.message}", result.path, result.error.line, "NHI001")
+            )
+        else:
+            files.append(FileRecord(result.path, result.format, "scanned", result.lines))
+            good.append(result)
+
+    context_today = options.today or _today()
+    checks = selected_checks(catalog, options)
+    by_type: dict[str, list[Check]] = {}
+    for check in checks:
+        for resource_type in check.resource_types:
+            by_type.setdefault(resource_type, []).append(check)
+    contexts = {
+        check.id: CheckContext(
+            params={**{n: p.default for n, p in check.parameters.items()}, **options.parameters.get(check.id, {})},
+            today=context_today,
+        )
+        for check in checks
+    }
+
+    from nhigate.checks.registry import PREDICATES
+
+    resources = 0
+    for view in _views(good):
+        applicable = by_type.get(view.type)
+        if view.block.kind not in ("resource", "data") or not applicable:
+            continue
+        resources += 1
+        for check in applicable:
+            if view.block.format not in check.formats:
+                continue
+            predicate = PREDICATES[check.predicate or ""]
+            try:
+                violations = list(predicate(view, contexts[check.id]))
+            except Exception as exc:  # a check fault is reported, never fatal
+                notifications.append(
+                    Notification(
+                        "error",
+                        f"check {check.id} failed on {view.address}: {type(exc).__name__}",
+                        view.block.file,
+                        view.block.span.line,
+                        check.id,
+                    )
+                )
+                continue
+            for violation in violations:
+                findings.append(
+                    Finding(
+                        rule_id=check.id,
+                        severity=violation.severity or check.severity,
+                        message=violation.message,
+                        file=view.block.file,
+                        span=view.span(violation.path),
+                        address=view.address,
+                        path=violation.path,
+                        resource_type=view.type,
+                        agentic=violation.agentic or (check.agentic == "always")
+                        or (check.agentic == "ai-resources" and view.type in AI_RESOURCE_TYPES),
+                    )
+                )
+    findings.sort(key=Finding.sort_key)
+    return ScanResult(files, findings, notifications, catalog, problems, resources)
+
+
+def _today() -> dt.date:
+    """The scan date; ``NHIGATE_TODAY=YYYY-MM-DD`` pins it (reproducible lifetime checks)."""
+    pinned = os.environ.get("NHIGATE_TODAY")
+    return dt.date.fromisoformat(pinned) if pinned else dt.date.today()
+
+
+def _unparsable(parsed: ParsedFile) -> Finding:
+    error = parsed.error
+    assert error is not None
+    line = error.line or 1
+    column = error.column or 1
+    return Finding(
+        rule_id="NHI001",
+        severity="high",
+        message=f"file could not be parsed, so it was not checked: {error.message}",
+        file=parsed.path,
+        span=Span(line, column, line, column),
+        address="",
+        path=(),
+        resource_type="",
+    )
+
+
+def _views(parsed: list[ParsedFile]) -> Iterable[Any]:
+    """A view per block: Terraform per module directory, CloudFormation per template, plan as is."""
+    from nhigate.evaluate.terraform import Evaluator, TerraformModule
+    from nhigate.view import CloudFormationView, PlanView, TerraformView
+
+    modules: dict[str, list[Block]] = {}
+    tfvars: dict[str, list[Block]] = {}
+    for item in parsed:
+        directory = str(PurePosixPath(item.path).parent)
+        if item.format == "terraform":
+            modules.setdefault(directory, []).extend(item.blocks)
+        elif item.format == "tfvars" and _auto_loaded(item.path):
+            tfvars.setdefault(directory, []).extend(item.blocks)
+        elif item.format == "plan":
+            for block in item.blocks:
+                yield PlanView(block)
+        elif item.format == "cloudformation":
+            parameters = {b.name: b.body for b in item.blocks if b.kind == "parameter"}
+            for block in item.blocks:
+                if block.kind == "resource":
+                    yield CloudFormationView(block, parameters)
+    for directory in sorted(modules):
+        module = TerraformModule(directory, modules[directory])
+        base = Evaluator(module)
+        for block in sorted(tfvars.get(directory, []), key=lambda b: b.file):
+            for name, attribute in block.body.attributes.items():
+                module.var_values[name] = base.evaluate(attribute.value)
+        evaluator = Evaluator(module)
+        for block in module.blocks:
+            yield TerraformView(block, evaluator)
+
+
+def _auto_loaded(path: str) -> bool:
+    """``terraform.tfvars`` and ``*.auto.tfvars`` (and JSON forms) apply without ``-var-file``."""
+    name = PurePosixPath(path).name
+    return name in ("terraform.tfvars", "terraform.tfvars.json") or name.endswith((".auto.tfvars", ".auto.tfvars.json"))

@@ -1,0 +1,112 @@
+"""The common resource model every parser produces and every check reads.
+
+Parsers (Terraform HCL, plan JSON, CloudFormation) turn a file into a :class:`ParsedFile`: a flat
+list of :class:`Block` records, each with its source file and line span and a format-specific body
+that keeps the positions of every attribute.  Nothing here imports a parser library, so the model
+is cheap to import, picklable (it crosses process boundaries during parallel parsing) and stable
+enough to be cached on disk.
+
+Values that nhigate cannot know are :class:`Unknown` (never a guess), references between
+resources are :class:`Ref` (so later checks can follow who uses what).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Format = Literal["terraform", "tfvars", "plan", "cloudformation"]
+"""Source formats. ``tfvars`` files only carry variable values, never resources."""
+
+PathElement = str | int
+AttrPath = tuple[PathElement, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A region in a file: 1-based lines and columns, ``end_column`` exclusive (as SARIF)."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    @staticmethod
+    def at_line(line: int) -> Span:
+        """A span covering the start of one line, for parsers that only know the line."""
+        return Span(line, 1, line, 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Unknown:
+    """A value that cannot be known before deployment; ``reason`` says why.
+
+    Checks must treat Unknown as "cannot tell", never as "missing" or "empty".
+    """
+
+    reason: str
+
+    def __repr__(self) -> str:
+        return f"Unknown({self.reason})"
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A reference to another block's value, e.g. ``aws_iam_role.ci.arn`` or ``!GetAtt Ci.Arn``.
+
+    ``target`` is the referenced block's address within its module or template
+    (``aws_iam_role.ci``, ``data.aws_iam_policy_document.trust``, ``var.x``, ``CiRole``);
+    ``attribute`` the attribute path read from it (empty for a bare ``!Ref``).
+    """
+
+    target: str
+    attribute: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        return ".".join((self.target, *self.attribute))
+
+
+@dataclass(frozen=True, slots=True)
+class ParseError:
+    """Why a file could not be read or parsed; becomes finding NHI001."""
+
+    message: str
+    line: int | None = None
+    column: int | None = None
+
+
+@dataclass(slots=True)
+class Block:
+    """One addressable unit of infrastructure code.
+
+    ``kind`` is ``resource``, ``data``, ``provider``, ``module``, ``variable``, ``locals``,
+    ``output`` or ``terraform`` for Terraform; ``resource``/``parameter``/``output`` for
+    CloudFormation; ``resource``/``data`` for plan JSON.  ``type`` is the provider type
+    (``aws_iam_access_key``, ``AWS::IAM::AccessKey``, ``aws`` for a provider block).
+    ``address`` is unique within the file's module or template (``aws_iam_access_key.ci``,
+    ``data.aws_iam_policy_document.trust``, ``provider.aws.west``, ``Resources.CiKey``).
+    ``body`` is format-specific and keeps the positions of every attribute:
+    a :class:`nhigate.parsers.hclast.Body` for Terraform, a located mapping for JSON/YAML.
+    """
+
+    format: Format
+    kind: str
+    type: str
+    name: str
+    address: str
+    file: str
+    span: Span
+    body: Any
+    comments: tuple[tuple[int, str], ...] = ()
+    """``(line, text)`` of every comment inside the block, for inline suppressions."""
+
+
+@dataclass(slots=True)
+class ParsedFile:
+    """What a parser returns for one file: its blocks, or the reason it could not be parsed."""
+
+    path: str
+    format: Format | None
+    blocks: list[Block] = field(default_factory=list)
+    error: ParseError | None = None
+    lines: int = 0

@@ -1,0 +1,140 @@
+"""Read one file and turn it into model blocks, whatever its format; never raise.
+
+Classification is by extension first and by content second (DESIGN.md, step 1): ``.tf`` and
+``.tfvars`` are HCL, ``.tf.json``/``.tfvars.json`` Terraform JSON; other ``.json``/``.yaml``/
+``.yml``/``.template`` files are CloudFormation templates or ``terraform show -json`` plans when
+their content says so, and not IaC otherwise.  Every failure (unreadable, undecodable,
+oversized, unparsable) comes back as ``ParsedFile.error`` so the engine reports it as NHI001;
+messages name the cause without quoting file content, which may hold secrets.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from nhigate.model import Format, ParsedFile, ParseError
+
+DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024
+
+_CFN_MARKER = re.compile(r"AWSTemplateFormatVersion|^[\"']?Resources[\"']?\s*:", re.MULTILINE)
+_CFN_TYPE = re.compile(r"[\"']?Type[\"']?\s*:\s*[\"']?(AWS|Alexa|Custom)::")
+_PLAN_MARKER = re.compile(r'"planned_values"\s*:')
+_JSON_CFN_MARKER = re.compile(r'"AWSTemplateFormatVersion"|"Resources"\s*:')
+
+
+def classify(path: str) -> str | None:
+    """How a path will be read, from its name alone: ``hcl``, ``tfvars``, ``tfjson``,
+    ``tfvarsjson``, ``json``, ``yaml`` or ``None`` (not a candidate)."""
+    name = path.rsplit("/", 1)[-1].lower()
+    if name.endswith(".tf"):
+        return "hcl"
+    if name.endswith(".tfvars"):
+        return "tfvars"
+    if name.endswith(".tf.json"):
+        return "tfjson"
+    if name.endswith(".tfvars.json"):
+        return "tfvarsjson"
+    if name.endswith(".json"):
+        return "json"
+    if name.endswith((".yaml", ".yml", ".template")):
+        return "yaml"
+    return None
+
+
+def decode(data: bytes) -> str:
+    """Bytes to text: UTF-8 (BOM optional) or UTF-16 with a BOM; NUL bytes mean binary."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    if b"\x00" in data[:8192]:
+        raise ValueError("binary content (NUL bytes)")
+    return data.decode("utf-8-sig")
+
+
+def parse_file(path: Path, display: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> ParsedFile | None:
+    """Parse one file; ``None`` means the file is not Terraform or CloudFormation at all."""
+    how = classify(display)
+    if how is None:
+        return None
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            return _failed(display, how, f"file is {size} bytes, over the {max_bytes}-byte limit")
+        data = path.read_bytes()
+    except OSError as exc:
+        return _failed(display, how, f"cannot read file: {exc.strerror or type(exc).__name__}")
+    try:
+        text = decode(data)
+    except (UnicodeDecodeError, ValueError) as exc:
+        reason = "not valid UTF-8 or UTF-16 text" if isinstance(exc, UnicodeDecodeError) else str(exc)
+        return _failed(display, how, f"cannot decode file: {reason}")
+    try:
+        return parse_text(display, text, how)
+    except RecursionError:
+        return _failed(display, how, "nesting too deep to parse")
+    except Exception as exc:  # an engine fault must not stop the scan (per-file isolation)
+        return _failed(display, how, f"internal error while parsing ({type(exc).__name__})")
+
+
+def _format_for(how: str) -> Format | None:
+    return {"hcl": "terraform", "tfjson": "terraform", "tfvars": "tfvars", "tfvarsjson": "tfvars"}.get(how)
+
+
+def _failed(display: str, how: str, message: str, line: int | None = None, column: int | None = None) -> ParsedFile:
+    return ParsedFile(path=display, format=_format_for(how), error=ParseError(message, line, column))
+
+
+def parse_text(display: str, text: str, how: str) -> ParsedFile | None:
+    """Parse decoded text; raises only on engine faults (``parse_file`` isolates those)."""
+    lines = text.count("\n") + 1
+    if how in ("hcl", "tfvars"):
+        from nhigate.parsers.hcl import HclSyntaxError, parse_hcl
+        from nhigate.parsers.terraform import blocks_from_hcl
+
+        fmt: Format = "terraform" if how == "hcl" else "tfvars"
+        try:
+            tree = parse_hcl(text)
+        except HclSyntaxError as exc:
+            return _failed(display, how, f"HCL syntax error: {exc.message}", exc.line, exc.column)
+        return ParsedFile(display, fmt, blocks_from_hcl(display, tree, fmt), lines=lines)
+
+    from nhigate.parsers.locdata import LoadError, load_json, load_yaml
+
+    if how in ("tfjson", "tfvarsjson"):
+        from nhigate.parsers.terraform import blocks_from_hcl, hcl_from_json, tfvars_from_json
+
+        try:
+            doc = load_json(text)
+        except LoadError as exc:
+            return _failed(display, how, f"JSON syntax error: {exc.message}", exc.line, exc.column)
+        if how == "tfjson":
+            return ParsedFile(display, "terraform", blocks_from_hcl(display, hcl_from_json(doc, lines), "terraform"), lines=lines)
+        return ParsedFile(display, "tfvars", blocks_from_hcl(display, tfvars_from_json(doc, lines), "tfvars"), lines=lines)
+
+    is_json = how == "json" or text.lstrip().startswith("{")
+    if is_json:
+        plan_like = bool(_PLAN_MARKER.search(text))
+        cfn_like = bool(_JSON_CFN_MARKER.search(text)) and bool(_CFN_TYPE.search(text))
+        if not plan_like and not cfn_like:
+            return None
+        try:
+            doc = load_json(text)
+        except LoadError as exc:
+            what = "plan JSON" if plan_like else "CloudFormation JSON"
+            return _failed(display, how, f"{what} syntax error: {exc.message}", exc.line, exc.column)
+    else:
+        if not (_CFN_MARKER.search(text) and ("AWSTemplateFormatVersion" in text or _CFN_TYPE.search(text))):
+            return None
+        try:
+            doc = load_yaml(text)
+        except LoadError as exc:
+            return _failed(display, how, f"CloudFormation YAML error: {exc.message}", exc.line, exc.column)
+
+    from nhigate.parsers.cfn import cfn_blocks, is_cfn
+    from nhigate.parsers.plan import is_plan, plan_blocks
+
+    if is_plan(doc):
+        return ParsedFile(display, "plan", plan_blocks(display, doc), lines=lines)
+    if is_cfn(doc):
+        return ParsedFile(display, "cloudformation", cfn_blocks(display, doc, text), lines=lines)
+    return None

@@ -1,0 +1,261 @@
+"""One read-only view of a resource's values, whatever format it came from.
+
+Checks ask a :class:`ResourceView` for values by attribute path and never see HCL, JSON or
+YAML.  Terraform values are evaluated lazily (only what a check asks for); plan JSON values are
+read as they are; CloudFormation intrinsics are resolved against the template's parameters.
+Paths follow Terraform's value shape (nested blocks are lists of objects), CloudFormation paths
+are property paths (``Tags``, ``Policies/0/PolicyName``).  ``span`` turns any path into the most
+precise location known, which is how rules say *what* and the engine says *where*.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from nhigate.evaluate.terraform import Evaluator
+from nhigate.model import AttrPath, Block, Ref, Span, Unknown
+from nhigate.parsers import hclast as ast
+from nhigate.parsers.located import Intrinsic, LocDict, LocList, span_at
+
+
+class Missing:
+    """The attribute is not set at all (as opposed to set to an Unknown value)."""
+
+    _instance: Missing | None = None
+
+    def __new__(cls) -> Missing:
+        if cls._instance is None:
+            cls._instance = super().__new__(cls)
+        return cls._instance
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+    def __bool__(self) -> bool:
+        return False
+
+
+MISSING = Missing()
+
+
+class ResourceView:
+    """Values and locations of one block's attributes."""
+
+    def __init__(self, block: Block) -> None:
+        self.block = block
+
+    @property
+    def type(self) -> str:
+        return self.block.type
+
+    @property
+    def address(self) -> str:
+        return self.block.address
+
+    def get(self, *path: str | int) -> Any:
+        """The value at ``path``: a plain value, :class:`Unknown`, :class:`Ref` or ``MISSING``."""
+        raise NotImplementedError
+
+    def span(self, path: AttrPath) -> Span:
+        """Where the value at ``path`` is written; the block itself when it is not written."""
+        raise NotImplementedError
+
+    def has(self, *path: str | int) -> bool:
+        return self.get(*path) is not MISSING
+
+
+def _walk(value: Any, path: tuple[str | int, ...]) -> Any:
+    for element in path:
+        if isinstance(value, (Unknown, Ref)):
+            return value
+        if isinstance(value, dict) and isinstance(element, str):
+            if element not in value:
+                return MISSING
+            value = value[element]
+        elif isinstance(value, list) and isinstance(element, int):
+            if not 0 <= element < len(value):
+                return MISSING
+            value = value[element]
+        else:
+            return MISSING
+    return value
+
+
+class TerraformView(ResourceView):
+    """A Terraform block evaluated lazily, attribute by attribute, in its module's context."""
+
+    def __init__(self, block: Block, evaluator: Evaluator) -> None:
+        super().__init__(block)
+        self._evaluator = evaluator
+        self._cache: dict[str, Any] = {}
+
+    def get(self, *path: str | int) -> Any:
+        if not path:
+            return MISSING
+        head = path[0]
+        if not isinstance(head, str):
+            return MISSING
+        if head not in self._cache:
+            self._cache[head] = self._top(self.block.body, head)
+        return _walk(self._cache[head], path[1:])
+
+    def _top(self, body: ast.Body, name: str) -> Any:
+        attribute = body.attributes.get(name)
+        if attribute is not None:
+            return self._evaluator.evaluate(attribute.value)
+        nested = [b for b in body.blocks if b.type == name]
+        if nested:
+            return [self._block_value(b.body) for b in nested]
+        if any(b.type == "dynamic" and b.labels and b.labels[0] == name for b in body.blocks):
+            return Unknown(f"dynamic block {name}")
+        return MISSING
+
+    def _block_value(self, body: ast.Body) -> dict[str, Any]:
+        value: dict[str, Any] = {n: self._evaluator.evaluate(a.value) for n, a in body.attributes.items()}
+        for nested in body.blocks:
+            if nested.type == "dynamic" and nested.labels:
+                value.setdefault(nested.labels[0], Unknown(f"dynamic block {nested.labels[0]}"))
+            else:
+                value.setdefault(nested.type, []).append(self._block_value(nested.body))
+        return value
+
+    def span(self, path: AttrPath) -> Span:
+        body: ast.Body | None = self.block.body
+        best = self.block.span
+        expr: ast.Expr | None = None
+        remaining = list(path)
+        while remaining and body is not None:
+            head = remaining.pop(0)
+            if not isinstance(head, str):
+                break
+            attribute = body.attributes.get(head)
+            if attribute is not None:
+                best, expr, body = attribute.span, attribute.value, None
+                break
+            nested = [b for b in body.blocks if b.type == head]
+            if not nested:
+                break
+            index = remaining.pop(0) if remaining and isinstance(remaining[0], int) else 0
+            if not isinstance(index, int) or index >= len(nested):
+                break
+            best, body = nested[index].span, nested[index].body
+        while expr is not None and remaining:
+            head = remaining.pop(0)
+            if isinstance(expr, ast.ObjectExpr):
+                item = next((i for i in expr.items if isinstance(i.key, ast.Literal) and i.key.value == head), None)
+                if item is None:
+                    break
+                best, expr = item.span, item.value
+            elif isinstance(expr, ast.TupleExpr) and isinstance(head, int) and 0 <= head < len(expr.items):
+                expr = expr.items[head]
+                best = expr.span
+            elif isinstance(expr, ast.Call) and expr.name == "merge":
+                # merge(local.tags, {Owner = ...}): the literal object that sets the key wins.
+                found = None
+                for arg in reversed(expr.args):
+                    if isinstance(arg, ast.ObjectExpr):
+                        found = next((i for i in arg.items if isinstance(i.key, ast.Literal) and i.key.value == head), None)
+                        if found:
+                            break
+                if found is None:
+                    break
+                best, expr = found.span, found.value
+            else:
+                break
+        return best
+
+
+class PlanView(ResourceView):
+    """A resource from ``terraform show -json``: its ``values`` are concrete."""
+
+    def __init__(self, block: Block) -> None:
+        super().__init__(block)
+        values = block.body.get("values") if isinstance(block.body, dict) else None
+        self._values: Any = values if isinstance(values, dict) else {}
+
+    def get(self, *path: str | int) -> Any:
+        if not path:
+            return MISSING
+        value = _walk(self._values, path)
+        return value
+
+    def span(self, path: AttrPath) -> Span:
+        return span_at(self._values, path) or self.block.span
+
+
+_DYNAMIC_REFERENCE = re.compile(r"\{\{resolve:(secretsmanager|ssm-secure|ssm):")
+
+
+class CloudFormationView(ResourceView):
+    """A CloudFormation resource's ``Properties`` with intrinsics resolved where possible."""
+
+    def __init__(self, block: Block, parameters: dict[str, Any]) -> None:
+        super().__init__(block)
+        body = block.body if isinstance(block.body, dict) else {}
+        props = body.get("Properties")
+        self._props: Any = props if isinstance(props, LocDict) else LocDict(block.span)
+        self._parameters = parameters
+
+    def get(self, *path: str | int) -> Any:
+        if not path:
+            return MISSING
+        value: Any = self._props
+        for element in path:
+            value = self.resolve(value)
+            if isinstance(value, (Unknown, Ref)):
+                return value
+            value = _walk(value, (element,))
+            if value is MISSING:
+                return MISSING
+        return self.resolve(value, deep=True)
+
+    def resolve(self, value: Any, deep: bool = False) -> Any:
+        """Resolve an intrinsic to a value, a :class:`Ref` or :class:`Unknown`."""
+        if isinstance(value, Intrinsic):
+            return self._intrinsic(value)
+        if deep and isinstance(value, dict):
+            return {k: self.resolve(v, True) for k, v in value.items()}
+        if deep and isinstance(value, list):
+            return [self.resolve(v, True) for v in value]
+        return value
+
+    def _intrinsic(self, value: Intrinsic) -> Any:
+        name, args = value.name, value.args
+        if name == "Ref" and isinstance(args, str):
+            if args.startswith("AWS::"):
+                return Unknown(f"pseudo parameter {args}")
+            if args in self._parameters:
+                parameter = self._parameters[args]
+                if isinstance(parameter, dict) and "Default" in parameter:
+                    return self.resolve(parameter["Default"], True)
+                return Unknown(f"parameter {args} has no default")
+            return Ref(args)
+        if name == "Fn::GetAtt" and isinstance(args, list) and len(args) == 2:
+            return Ref(str(args[0]), tuple(str(args[1]).split(".")))
+        if name == "Fn::Sub":
+            template = args[0] if isinstance(args, list) and args else args
+            if isinstance(template, str) and "${" not in template:
+                return template
+            return Unknown("Fn::Sub with substitutions")
+        if name == "Fn::Join" and isinstance(args, list) and len(args) == 2:
+            parts = self.resolve(args[1], True)
+            if isinstance(parts, list) and all(isinstance(p, str) for p in parts):
+                return str(args[0]).join(parts)
+            return Unknown("Fn::Join over values that are not known")
+        if name == "Fn::If" and isinstance(args, list) and len(args) == 3:
+            true, false = self.resolve(args[1], True), self.resolve(args[2], True)
+            return true if true == false else Unknown(f"depends on condition {args[0]}")
+        return Unknown(f"{name} is not evaluated")
+
+    def span(self, path: AttrPath) -> Span:
+        return span_at(self._props, path) or self.block.span
+
+
+def is_dynamic_reference(value: Any) -> bool:
+    """``{{resolve:secretsmanager:...}}`` and friends: a pointer to a secret, not a secret."""
+    return isinstance(value, str) and bool(_DYNAMIC_REFERENCE.search(value))
+
+
+def located_items(value: Any) -> LocList | None:
+    return value if isinstance(value, LocList) else None
