@@ -117,24 +117,54 @@ def _check_from(document: dict[str, Any], source: str) -> Check:
     )
 
 
-@functools.lru_cache(maxsize=4)
-def load_catalog(directory: Path | None = None, validate: bool = True) -> dict[str, Check]:
-    """All checks by ID, in ID order; raises :class:`CatalogError` on any invalid file."""
+def _load_documents(root: Path, validate: bool) -> list[tuple[str, dict[str, Any]]]:
+    """(file name, document) for every check file, validated against the schema.
+
+    Validation (jsonschema) and YAML parsing cost more than a whole pre-commit scan, so the
+    validated documents are cached by a hash of the catalog files, the schema and nhigate's
+    version: an edited check file is always validated again.
+    """
+    from nhigate import cache
+
+    paths = sorted(root.glob("NHI*.yaml"))
+    try:
+        contents = [(p.name, p.read_bytes()) for p in paths]
+        schema_bytes = (_PACKAGE_DIR / "data" / "check.schema.json").read_bytes()
+    except OSError as exc:
+        raise CatalogError(f"cannot read the check catalog: {exc}") from None
+    key = cache.content_key(schema_bytes, *(name.encode() + b"\0" + data for name, data in contents))
+    cache_name = f"catalog-{key[:32]}.json"
+    if validate:
+        cached = cache.read_json(cache_name)
+        if isinstance(cached, list) and len(cached) == len(contents):
+            return [(str(name), doc) for name, doc in cached]
+
     import yaml
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    documents: list[tuple[str, dict[str, Any]]] = []
+    for name, data in contents:
+        try:
+            document = yaml.load(data.decode("utf-8"), Loader=loader)  # noqa: S506 - a safe loader
+        except (UnicodeDecodeError, yaml.YAMLError) as exc:
+            raise CatalogError(f"{name}: cannot load: {type(exc).__name__}") from None
+        if validate:
+            _validate(document, name)
+        documents.append((name, document))
+    if validate:
+        cache.write_json(cache_name, documents)
+    return documents
+
+
+@functools.lru_cache(maxsize=4)
+def load_catalog(directory: Path | None = None, validate: bool = True) -> dict[str, Check]:
+    """All checks by ID, in ID order; raises :class:`CatalogError` on any invalid file."""
     root = directory or catalog_dir()
     checks: dict[str, Check] = {}
-    for path in sorted(root.glob("NHI*.yaml")):
-        try:
-            document = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - safe loader
-        except (OSError, yaml.YAMLError) as exc:
-            raise CatalogError(f"{path.name}: cannot load: {type(exc).__name__}") from None
-        if validate:
-            _validate(document, path.name)
-        check = _check_from(document, path.name)
-        if check.id != path.stem:
-            raise CatalogError(f"{path.name}: id {check.id} does not match the file name")
+    for name, document in _load_documents(root, validate):
+        check = _check_from(document, name)
+        if check.id != Path(name).stem:
+            raise CatalogError(f"{name}: id {check.id} does not match the file name")
         checks[check.id] = check
     if not checks:
         raise CatalogError(f"no checks found in {root}")
