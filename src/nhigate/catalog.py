@@ -44,6 +44,7 @@ class Check:
     precision: str
     formats: tuple[str, ...]
     resource_types: tuple[str, ...]
+    block_kinds: tuple[str, ...]
     predicate: str | None
     agentic: str
     parameters: dict[str, Parameter]
@@ -107,6 +108,7 @@ def _check_from(document: dict[str, Any], source: str) -> Check:
         precision=document["precision"],
         formats=tuple(document["formats"]),
         resource_types=tuple(document["resource_types"]),
+        block_kinds=tuple(document.get("block_kinds", ("resource", "data"))),
         predicate=document.get("predicate"),
         agentic=document.get("agentic", "ai-resources"),
         parameters=parameters,

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 from nhigate.catalog import Check, load_catalog
 from nhigate.checks.base import AI_RESOURCE_TYPES, CheckContext
 from nhigate.discover import Candidate, discover
 from nhigate.findings import Finding
 from nhigate.model import Block, ParsedFile, Span
+from nhigate.scope import Scope
+from nhigate.view import ResourceView
 
 PARALLEL_THRESHOLD = 16
 """Below this many files a process pool costs more than it saves (pre-commit runs)."""
@@ -126,31 +126,47 @@ def scan(options: ScanOptions) -> ScanResult:
             files.append(FileRecord(result.path, result.format, "scanned", result.lines))
             good.append(result)
 
-    context_today = options.today or _today()
     checks = selected_checks(catalog, options)
-    by_type: dict[str, list[Check]] = {}
-    for check in checks:
-        for resource_type in check.resource_types:
-            by_type.setdefault(resource_type, []).append(check)
-    contexts = {
+    base_contexts = {
         check.id: CheckContext(
             params={**{n: p.default for n, p in check.parameters.items()}, **options.parameters.get(check.id, {})},
-            today=context_today,
+            today=options.today or _today(),
         )
         for check in checks
     }
+    resources = 0
+    for scope in build_scopes(good):
+        resources += _run_checks(scope, checks, base_contexts, findings, notifications)
+    findings.sort(key=Finding.sort_key)
+    return ScanResult(files, findings, notifications, catalog, problems, resources)
 
+
+def _applies(check: Check, view: ResourceView) -> bool:
+    return (
+        view.block.kind in check.block_kinds
+        and view.block.format in check.formats
+        and (view.type in check.resource_types or "*" in check.resource_types)
+    )
+
+
+def _run_checks(
+    scope: Scope,
+    checks: list[Check],
+    base_contexts: dict[str, CheckContext],
+    findings: list[Finding],
+    notifications: list[Notification],
+) -> int:
+    """Run every applicable check on every block of one scope; returns the blocks checked."""
     from nhigate.checks.registry import PREDICATES
 
-    resources = 0
-    for view in _views(good):
-        applicable = by_type.get(view.type)
-        if view.block.kind not in ("resource", "data") or not applicable:
+    contexts = {cid: replace(ctx, scope=scope) for cid, ctx in base_contexts.items()}
+    checked = 0
+    for view in scope:
+        applicable = [c for c in checks if _applies(c, view)]
+        if not applicable:
             continue
-        resources += 1
+        checked += 1
         for check in applicable:
-            if view.block.format not in check.formats:
-                continue
             predicate = PREDICATES[check.predicate or ""]
             try:
                 violations = list(predicate(view, contexts[check.id]))
@@ -176,12 +192,12 @@ def scan(options: ScanOptions) -> ScanResult:
                         address=view.address,
                         path=violation.path,
                         resource_type=view.type,
-                        agentic=violation.agentic or (check.agentic == "always")
+                        agentic=violation.agentic
+                        or check.agentic == "always"
                         or (check.agentic == "ai-resources" and view.type in AI_RESOURCE_TYPES),
                     )
                 )
-    findings.sort(key=Finding.sort_key)
-    return ScanResult(files, findings, notifications, catalog, problems, resources)
+    return checked
 
 
 def _today() -> dt.date:
@@ -207,36 +223,40 @@ def _unparsable(parsed: ParsedFile) -> Finding:
     )
 
 
-def _views(parsed: list[ParsedFile]) -> Iterable[Any]:
-    """A view per block: Terraform per module directory, CloudFormation per template, plan as is."""
+def build_scopes(parsed: list[ParsedFile]) -> list[Scope]:
+    """Scopes in a stable order: Terraform per module directory, one per template and plan file."""
     from nhigate.evaluate.terraform import Evaluator, TerraformModule
     from nhigate.view import CloudFormationView, PlanView, TerraformView
 
+    scopes: list[Scope] = []
     modules: dict[str, list[Block]] = {}
     tfvars: dict[str, list[Block]] = {}
     for item in parsed:
         directory = str(PurePosixPath(item.path).parent)
         if item.format == "terraform":
             modules.setdefault(directory, []).extend(item.blocks)
-        elif item.format == "tfvars" and _auto_loaded(item.path):
+        elif item.format == "tfvars":
             tfvars.setdefault(directory, []).extend(item.blocks)
         elif item.format == "plan":
-            for block in item.blocks:
-                yield PlanView(block)
+            scopes.append(Scope("plan", item.path, [PlanView(b) for b in item.blocks]))
         elif item.format == "cloudformation":
             parameters = {b.name: b.body for b in item.blocks if b.kind == "parameter"}
-            for block in item.blocks:
-                if block.kind == "resource":
-                    yield CloudFormationView(block, parameters)
-    for directory in sorted(modules):
-        module = TerraformModule(directory, modules[directory])
+            views: list[ResourceView] = [
+                CloudFormationView(b, parameters) for b in item.blocks if b.kind in ("resource", "parameter")
+            ]
+            scopes.append(Scope("cloudformation", item.path, views))
+    for directory in sorted(set(modules) | set(tfvars)):
+        module = TerraformModule(directory, modules.get(directory, []))
+        auto_loaded = sorted((b for b in tfvars.get(directory, []) if _auto_loaded(b.file)), key=lambda b: b.file)
         base = Evaluator(module)
-        for block in sorted(tfvars.get(directory, []), key=lambda b: b.file):
+        for block in auto_loaded:
             for name, attribute in block.body.attributes.items():
                 module.var_values[name] = base.evaluate(attribute.value)
         evaluator = Evaluator(module)
-        for block in module.blocks:
-            yield TerraformView(block, evaluator)
+        tf_views: list[ResourceView] = [TerraformView(b, evaluator) for b in module.blocks]
+        tf_views += [TerraformView(b, Evaluator(TerraformModule(directory, []))) for b in tfvars.get(directory, [])]
+        scopes.append(Scope("terraform", directory, tf_views))
+    return scopes
 
 
 def _auto_loaded(path: str) -> bool:

@@ -16,7 +16,7 @@ from typing import Any
 from nhigate.evaluate.terraform import Evaluator
 from nhigate.model import AttrPath, Block, Ref, Span, Unknown
 from nhigate.parsers import hclast as ast
-from nhigate.parsers.located import Intrinsic, LocDict, LocList, span_at
+from nhigate.parsers.located import Intrinsic, LocDict, span_at
 
 
 class Missing:
@@ -181,7 +181,7 @@ class PlanView(ResourceView):
         return value
 
     def span(self, path: AttrPath) -> Span:
-        return span_at(self._values, path) or self.block.span
+        return _located_span(self._values, path, self.block.span)
 
 
 _DYNAMIC_REFERENCE = re.compile(r"\{\{resolve:(secretsmanager|ssm-secure|ssm):")
@@ -249,13 +249,18 @@ class CloudFormationView(ResourceView):
         return Unknown(f"{name} is not evaluated")
 
     def span(self, path: AttrPath) -> Span:
-        return span_at(self._props, path) or self.block.span
+        return _located_span(self._props, path, self.block.span)
+
+
+def _located_span(root: Any, path: AttrPath, block_span: Span) -> Span:
+    """The value's span, its nearest written parent's, or the block's when nothing is written."""
+    found = span_at(root, path) if path else None
+    if found is None or found == getattr(root, "span", None):
+        return block_span
+    return found
 
 
 def is_dynamic_reference(value: Any) -> bool:
     """``{{resolve:secretsmanager:...}}`` and friends: a pointer to a secret, not a secret."""
     return isinstance(value, str) and bool(_DYNAMIC_REFERENCE.search(value))
 
-
-def located_items(value: Any) -> LocList | None:
-    return value if isinstance(value, LocList) else None

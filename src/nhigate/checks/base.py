@@ -10,11 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nhigate.findings import Violation
 from nhigate.model import Ref, Unknown
 from nhigate.view import MISSING, ResourceView
+
+if TYPE_CHECKING:
+    from nhigate.scope import Scope
 
 # Resource types that are AI agents or model services: their findings carry agentic mappings.
 AI_RESOURCE_TYPES = frozenset(
@@ -37,10 +40,12 @@ AI_RESOURCE_TYPES = frozenset(
 
 @dataclass(frozen=True)
 class CheckContext:
-    """Parameters (defaults merged with configuration) and the scan date for lifetime checks."""
+    """Parameters (defaults merged with configuration), the scan date for lifetime checks, and the
+    scope (module or template) of the resource being checked, for checks that look across blocks."""
 
     params: Mapping[str, Any] = field(default_factory=dict)
     today: dt.date = field(default_factory=dt.date.today)
+    scope: Scope | None = None
 
     def param(self, name: str) -> Any:
         return self.params[name]

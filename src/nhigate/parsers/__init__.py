@@ -98,9 +98,8 @@ def parse_text(display: str, text: str, how: str) -> ParsedFile | None:
             return _failed(display, how, f"HCL syntax error: {exc.message}", exc.line, exc.column)
         return ParsedFile(display, fmt, blocks_from_hcl(display, tree, fmt), lines=lines)
 
-    from nhigate.parsers.locdata import LoadError, load_json, load_yaml
-
     if how in ("tfjson", "tfvarsjson"):
+        from nhigate.parsers.locdata import LoadError, load_json
         from nhigate.parsers.terraform import blocks_from_hcl, hcl_from_json, tfvars_from_json
 
         try:
@@ -117,6 +116,8 @@ def parse_text(display: str, text: str, how: str) -> ParsedFile | None:
         cfn_like = bool(_JSON_CFN_MARKER.search(text)) and bool(_CFN_TYPE.search(text))
         if not plan_like and not cfn_like:
             return None
+        from nhigate.parsers.locdata import LoadError, load_json
+
         try:
             doc = load_json(text)
         except LoadError as exc:
@@ -125,6 +126,8 @@ def parse_text(display: str, text: str, how: str) -> ParsedFile | None:
     else:
         if not (_CFN_MARKER.search(text) and ("AWSTemplateFormatVersion" in text or _CFN_TYPE.search(text))):
             return None
+        from nhigate.parsers.locdata import LoadError, load_yaml
+
         try:
             doc = load_yaml(text)
         except LoadError as exc:
