@@ -17,10 +17,10 @@ from pathlib import Path, PurePosixPath
 from nhigate.catalog import Check, load_catalog
 from nhigate.checks.base import AI_RESOURCE_TYPES, CheckContext
 from nhigate.discover import Candidate, discover
-from nhigate.findings import Finding
+from nhigate.findings import Finding, fingerprint
 from nhigate.model import Block, ParsedFile, Span
 from nhigate.scope import Scope
-from nhigate.view import ResourceView
+from nhigate.view import ResourceView, TerraformView
 
 PARALLEL_THRESHOLD = 16
 """Below this many files a process pool costs more than it saves (pre-commit runs)."""
@@ -134,11 +134,16 @@ def scan(options: ScanOptions) -> ScanResult:
         )
         for check in checks
     }
-    resources = 0
-    for scope in build_scopes(good):
-        resources += _run_checks(scope, checks, base_contexts, findings, notifications)
+    scopes, project_problems = build_scopes(good, options.max_file_bytes)
+    for file, message in project_problems:
+        notifications.append(Notification("warning", message, file))
+    unique: dict[str, Finding] = {}
+    checked: set[tuple[str, str]] = set()
+    for scope in scopes:
+        _run_checks(scope, checks, base_contexts, unique, notifications, checked)
+    findings.extend(unique.values())
     findings.sort(key=Finding.sort_key)
-    return ScanResult(files, findings, notifications, catalog, problems, resources)
+    return ScanResult(files, findings, notifications, catalog, problems, len(checked))
 
 
 def _applies(check: Check, view: ResourceView) -> bool:
@@ -149,24 +154,43 @@ def _applies(check: Check, view: ResourceView) -> bool:
     )
 
 
+def _instances(view: ResourceView) -> list[ResourceView]:
+    return list(view.instances()) if isinstance(view, TerraformView) else [view]
+
+
+def _context_note(scope: Scope, view: ResourceView) -> str:
+    """Which evaluation produced a finding: the tfvars file, the for_each/count instance."""
+    notes = []
+    instance = view.instance_key() if isinstance(view, TerraformView) else None
+    if instance is not None:
+        notes.append(f"instance [{instance}]")
+    if scope.context:
+        notes.append(f"with {scope.context}")
+    return f" ({', '.join(notes)})" if notes else ""
+
+
 def _run_checks(
     scope: Scope,
     checks: list[Check],
     base_contexts: dict[str, CheckContext],
-    findings: list[Finding],
+    unique: dict[str, Finding],
     notifications: list[Notification],
-) -> int:
-    """Run every applicable check on every block of one scope; returns the blocks checked."""
+    checked: set[tuple[str, str]],
+) -> None:
+    """Run every applicable check on every block (and known instance) of one scope.
+
+    Findings are keyed by fingerprint, so a block reported by several tfvars contexts, module
+    instances or for_each instances is reported once (the first, in scope order).
+    """
     from nhigate.checks.registry import PREDICATES
 
     contexts = {cid: replace(ctx, scope=scope) for cid, ctx in base_contexts.items()}
-    checked = 0
-    for view in scope:
-        applicable = [c for c in checks if _applies(c, view)]
+    for block_view in scope:
+        applicable = [c for c in checks if _applies(c, block_view)]
         if not applicable:
             continue
-        checked += 1
-        for check in applicable:
+        checked.add((block_view.block.file, block_view.block.address))
+        for view, check in ((v, c) for v in _instances(block_view) for c in applicable):
             predicate = PREDICATES[check.predicate or ""]
             try:
                 violations = list(predicate(view, contexts[check.id]))
@@ -182,11 +206,14 @@ def _run_checks(
                 )
                 continue
             for violation in violations:
-                findings.append(
-                    Finding(
+                key = fingerprint(check.id, view.block.file, view.block.address, violation.path)
+                if key in unique:
+                    continue
+                unique[key] = Finding(
+                        fingerprint=key,
                         rule_id=check.id,
                         severity=violation.severity or check.severity,
-                        message=violation.message,
+                        message=violation.message + _context_note(scope, view),
                         file=view.block.file,
                         span=view.span(violation.path),
                         address=view.address,
@@ -196,8 +223,6 @@ def _run_checks(
                         or check.agentic == "always"
                         or (check.agentic == "ai-resources" and view.type in AI_RESOURCE_TYPES),
                     )
-                )
-    return checked
 
 
 def _today() -> dt.date:
@@ -223,43 +248,40 @@ def _unparsable(parsed: ParsedFile) -> Finding:
     )
 
 
-def build_scopes(parsed: list[ParsedFile]) -> list[Scope]:
-    """Scopes in a stable order: Terraform per module directory, one per template and plan file."""
-    from nhigate.evaluate.terraform import Evaluator, TerraformModule
-    from nhigate.view import CloudFormationView, PlanView, TerraformView
+def build_scopes(parsed: list[ParsedFile], max_bytes: int = 10 * 1024 * 1024) -> tuple[list[Scope], list[tuple[str, str]]]:
+    """Scopes in a stable order (Terraform roots and their module instances per context, then
+    templates and plans), and (file, message) problems met while assembling them."""
+    from nhigate.evaluate.project import TerraformProject
+    from nhigate.view import CloudFormationView, PlanView
 
-    scopes: list[Scope] = []
-    modules: dict[str, list[Block]] = {}
-    tfvars: dict[str, list[Block]] = {}
+    project = TerraformProject(loader=lambda directory: _load_directory(directory, max_bytes))
+    others: list[Scope] = []
     for item in parsed:
-        directory = str(PurePosixPath(item.path).parent)
-        if item.format == "terraform":
-            modules.setdefault(directory, []).extend(item.blocks)
-        elif item.format == "tfvars":
-            tfvars.setdefault(directory, []).extend(item.blocks)
+        if item.format in ("terraform", "tfvars"):
+            project.add(item)
         elif item.format == "plan":
-            scopes.append(Scope("plan", item.path, [PlanView(b) for b in item.blocks]))
+            others.append(Scope("plan", item.path, [PlanView(b) for b in item.blocks]))
         elif item.format == "cloudformation":
             parameters = {b.name: b.body for b in item.blocks if b.kind == "parameter"}
             views: list[ResourceView] = [
                 CloudFormationView(b, parameters) for b in item.blocks if b.kind in ("resource", "parameter")
             ]
-            scopes.append(Scope("cloudformation", item.path, views))
-    for directory in sorted(set(modules) | set(tfvars)):
-        module = TerraformModule(directory, modules.get(directory, []))
-        auto_loaded = sorted((b for b in tfvars.get(directory, []) if _auto_loaded(b.file)), key=lambda b: b.file)
-        base = Evaluator(module)
-        for block in auto_loaded:
-            for name, attribute in block.body.attributes.items():
-                module.var_values[name] = base.evaluate(attribute.value)
-        evaluator = Evaluator(module)
-        tf_views: list[ResourceView] = [TerraformView(b, evaluator) for b in module.blocks]
-        tf_views += [TerraformView(b, Evaluator(TerraformModule(directory, []))) for b in tfvars.get(directory, [])]
-        scopes.append(Scope("terraform", directory, tf_views))
-    return scopes
+            others.append(Scope("cloudformation", item.path, views))
+    return project.scopes() + others, project.problems
 
 
-def _auto_loaded(path: str) -> bool:
-    """``terraform.tfvars`` and ``*.auto.tfvars`` (and JSON forms) apply without ``-var-file``."""
-    name = PurePosixPath(path).name
-    return name in ("terraform.tfvars", "terraform.tfvars.json") or name.endswith((".auto.tfvars", ".auto.tfvars.json"))
+def _load_directory(directory: str, max_bytes: int) -> list[ParsedFile]:
+    """Parse the ``.tf`` files of a called module that was not among the scanned paths."""
+    from nhigate.parsers import parse_file
+
+    path = Path(directory)
+    if not path.is_dir():
+        return []
+    out = []
+    for file in sorted(path.glob("*.tf")):
+        parsed = parse_file(file, f"{directory}/{file.name}", max_bytes)
+        if parsed is not None and parsed.error is None:
+            out.append(parsed)
+    return out
+
+

@@ -24,10 +24,23 @@ _DEFAULT_TAGS = {"aws": ("default_tags", 0, "tags"), "google": ("default_labels"
 class Scope:
     """One Terraform module directory, CloudFormation template or plan file."""
 
-    def __init__(self, kind: str, name: str, views: list[ResourceView]) -> None:
+    def __init__(
+        self,
+        kind: str,
+        name: str,
+        views: list[ResourceView],
+        parent: Scope | None = None,
+        context: str = "",
+        evaluator: Any = None,
+    ) -> None:
         self.kind = kind
         self.name = name
         self.views = views
+        self.parent = parent
+        """The calling module's scope, for a module instantiated by a caller."""
+        self.context = context
+        """The ``.tfvars`` file this evaluation used, empty for the auto-loaded values."""
+        self.evaluator = evaluator
         self._by_address = {v.address: v for v in views}
         self._by_type: dict[str, list[ResourceView]] = {}
         for view in views:
@@ -61,7 +74,13 @@ class Scope:
             expr = explicit.value
             if isinstance(expr, ast.Traversal) and isinstance(expr.source, ast.Variable):
                 address = "provider." + ".".join([expr.source.name, *[s for s in expr.steps if isinstance(s, str)]])
-        return self._by_address.get(address)
+        scope: Scope | None = self
+        while scope is not None:  # child modules inherit their caller's providers
+            found = scope._by_address.get(address)
+            if found is not None:
+                return found
+            scope = scope.parent
+        return None
 
     def effective_tags(self, view: ResourceView) -> dict[str, Any] | Unknown | None:
         """Tags or labels a resource gets, provider defaults included; None if it has none at all.

@@ -82,13 +82,62 @@ def _walk(value: Any, path: tuple[str | int, ...]) -> Any:
     return value
 
 
-class TerraformView(ResourceView):
-    """A Terraform block evaluated lazily, attribute by attribute, in its module's context."""
+MAX_INSTANCES = 64
+"""for_each/count instances evaluated separately; beyond this the block is checked once, unbound."""
 
-    def __init__(self, block: Block, evaluator: Evaluator) -> None:
+
+class TerraformView(ResourceView):
+    """A Terraform block evaluated lazily, attribute by attribute, in its module's context.
+
+    ``bindings`` holds ``each``/``count`` for one instance of a ``for_each``/``count`` block;
+    :meth:`instances` produces those views when the collection is known.
+    """
+
+    def __init__(self, block: Block, evaluator: Evaluator, bindings: dict[str, Any] | None = None) -> None:
         super().__init__(block)
         self._evaluator = evaluator
+        self._bindings = bindings or {}
         self._cache: dict[str, Any] = {}
+
+    @property
+    def address(self) -> str:
+        return self._evaluator.module.address_prefix + self.block.address
+
+    def evaluate(self, expr: ast.Expr) -> Any:
+        return self._evaluator.evaluate(expr, self._bindings)
+
+    def instance_key(self) -> str | None:
+        """``"exporter"`` or ``0`` for one for_each/count instance, None for the block itself."""
+        if "each" in self._bindings:
+            return f'"{self._bindings["each"]["key"]}"'
+        if "count" in self._bindings:
+            return str(self._bindings["count"]["index"])
+        return None
+
+    def instances(self) -> list[TerraformView]:
+        """One view per known ``for_each``/``count`` instance, or just this view."""
+        attributes = self.block.body.attributes
+        if "for_each" in attributes:
+            collection = self.evaluate(attributes["for_each"].value)
+            if isinstance(collection, dict):
+                pairs = list(collection.items())
+            elif isinstance(collection, list) and all(isinstance(v, (str, int, float)) for v in collection):
+                pairs = [(str(v), v) for v in collection]
+            else:
+                return [self]
+            if not pairs or len(pairs) > MAX_INSTANCES:
+                return [self] if pairs else []
+            return [TerraformView(self.block, self._evaluator, {"each": {"key": k, "value": v}}) for k, v in pairs]
+        if "count" in attributes:
+            count = self.evaluate(attributes["count"].value)
+            if isinstance(count, bool) or not isinstance(count, int):
+                return [self]
+            if count <= 0:
+                return []  # count = 0: the block creates nothing
+            if count > MAX_INSTANCES:
+                return [self]
+            return [TerraformView(self.block, self._evaluator, {"count": {"index": i}}) for i in range(count)]
+        return [self]
 
     def get(self, *path: str | int) -> Any:
         if not path:
@@ -103,7 +152,7 @@ class TerraformView(ResourceView):
     def _top(self, body: ast.Body, name: str) -> Any:
         attribute = body.attributes.get(name)
         if attribute is not None:
-            return self._evaluator.evaluate(attribute.value)
+            return self.evaluate(attribute.value)
         nested = [b for b in body.blocks if b.type == name]
         if nested:
             return [self._block_value(b.body) for b in nested]
@@ -112,7 +161,7 @@ class TerraformView(ResourceView):
         return MISSING
 
     def _block_value(self, body: ast.Body) -> dict[str, Any]:
-        value: dict[str, Any] = {n: self._evaluator.evaluate(a.value) for n, a in body.attributes.items()}
+        value: dict[str, Any] = {n: self.evaluate(a.value) for n, a in body.attributes.items()}
         for nested in body.blocks:
             if nested.type == "dynamic" and nested.labels:
                 value.setdefault(nested.labels[0], Unknown(f"dynamic block {nested.labels[0]}"))

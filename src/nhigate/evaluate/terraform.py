@@ -51,6 +51,10 @@ class TerraformModule:
     directory: str
     blocks: list[Block]
     var_values: dict[str, Value] = field(default_factory=dict)
+    address_prefix: str = ""
+    """``module.app.`` for a module instantiated by a caller, empty for a root module."""
+    children: dict[str, Evaluator] = field(default_factory=dict)
+    """Evaluators of the module calls this module makes, by call name, once instantiated."""
     variables: dict[str, Block] = field(init=False)
     locals: dict[str, ast.Attribute] = field(init=False)
     resources: dict[str, Block] = field(init=False)
@@ -97,6 +101,16 @@ class Evaluator:
         if default is None:
             return Unknown(f"variable {name} has no default and no value")
         return self.evaluate(default.value)
+
+    def output(self, name: str, prefix: str) -> Value:
+        """An output's value as the caller sees it: references qualified with ``prefix``."""
+        block = next((b for b in self.module.blocks if b.kind == "output" and b.name == name), None)
+        if block is None:
+            return Unknown(f"module output {name} is not declared")
+        value = block.body.attributes.get("value")
+        if value is None:
+            return Unknown(f"module output {name} has no value")
+        return _qualify(self.evaluate(value.value), prefix)
 
     def local(self, name: str) -> Value:
         if name in self._locals:
@@ -202,6 +216,9 @@ class Evaluator:
         if name == "data" and len(steps) >= 2 and isinstance(steps[0], str) and isinstance(steps[1], str):
             return Ref(f"data.{steps[0]}.{steps[1]}", _attr_names(steps[2:]))
         if name == "module" and steps and isinstance(steps[0], str):
+            child = self.module.children.get(steps[0])
+            if child is not None and len(steps) > 1 and isinstance(steps[1], str):
+                return self._steps(child.output(steps[1], f"module.{steps[0]}."), steps[2:], env)
             return Ref(f"module.{steps[0]}", _attr_names(steps[1:]))
         if steps and isinstance(steps[0], str) and name not in _RESOURCE_ROOTS_NOT_REFS:
             return Ref(f"{name}.{steps[0]}", _attr_names(steps[1:]))
@@ -296,6 +313,17 @@ class Evaluator:
             else:
                 out_map[skey] = value
         return out_list if expr.key is None else out_map
+
+
+def _qualify(value: Value, prefix: str) -> Value:
+    """Rewrite references from a child module so they name the child's blocks from outside."""
+    if isinstance(value, Ref):
+        return Ref(prefix + value.target, value.attribute)
+    if isinstance(value, dict):
+        return {k: _qualify(v, prefix) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_qualify(v, prefix) for v in value]
+    return value
 
 
 def _attr_names(steps: tuple[Any, ...]) -> tuple[str, ...]:
