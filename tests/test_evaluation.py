@@ -130,6 +130,8 @@ def test_module_outputs_resolve_to_qualified_references(tmp_path: Path) -> None:
     assert function.get("function_name") == "ci"
     child = scopes[1]
     assert {v.address for v in child} >= {"module.iam.aws_iam_role.this"}
+    role = root.resolve(function.get("role"))
+    assert role is not None and role.address == "module.iam.aws_iam_role.this"
 
 
 def test_module_cycles_are_reported_not_followed(tmp_path: Path) -> None:

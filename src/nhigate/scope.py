@@ -41,7 +41,10 @@ class Scope:
         self.context = context
         """The ``.tfvars`` file this evaluation used, empty for the auto-loaded values."""
         self.evaluator = evaluator
-        self._by_address = {v.address: v for v in views}
+        self.children: dict[str, Scope] = {}
+        """Scopes of the modules this module calls, by call name."""
+        # Keyed by the block's own address: references evaluated in this module are module-local.
+        self._by_address = {v.block.address: v for v in views}
         self._by_type: dict[str, list[ResourceView]] = {}
         for view in views:
             self._by_type.setdefault(view.type, []).append(view)
@@ -50,10 +53,22 @@ class Scope:
         return iter(self.views)
 
     def resolve(self, ref: Any) -> ResourceView | None:
-        """The block a reference points at, if it is in this scope."""
+        """The block a reference points at: in this scope, or in a called module for a qualified
+        target such as ``module.iam.aws_iam_role.this`` (what a module output resolves to)."""
         if not isinstance(ref, Ref):
             return None
-        return self._by_address.get(ref.target)
+        target = ref.target
+        scope: Scope | None = self
+        while scope is not None:
+            found = scope._by_address.get(target)
+            if found is not None:
+                return found
+            parts = target.split(".", 2)
+            if len(parts) == 3 and parts[0] == "module" and parts[1] in scope.children:
+                scope, target = scope.children[parts[1]], parts[2]
+                continue
+            return None
+        return None
 
     def of_type(self, *types: str) -> list[ResourceView]:
         out: list[ResourceView] = []

@@ -127,6 +127,7 @@ class TerraformProject:
             }
             child = self._instantiate(target, inputs, f"{prefix}module.{call.name}.", context, scope, (*chain, target), out)
             module.children[call.name] = child.evaluator
+            scope.children[call.name] = child
         return scope
 
     def _resolve_source(self, directory: str, call: Block, evaluator: Evaluator) -> str | None:
