@@ -54,9 +54,18 @@ def test_check_file_matches_schema_and_names(check) -> None:  # type: ignore[no-
 
     document = yaml.safe_load((REPO / "checks" / check.source).read_text())
     jsonschema.Draft202012Validator(schema()).validate(document)
-    assert check.id[:4] == {"engine": "NHI0", "long-lived-credential": "NHI1", "hardcoded-secret": "NHI2",
-                            "missing-rotation": "NHI3", "missing-owner": "NHI4", "shared-identity": "NHI5",
-                            "cross-environment-reuse": "NHI6"}[check.family]
+    assert (
+        check.id[:4]
+        == {
+            "engine": "NHI0",
+            "long-lived-credential": "NHI1",
+            "hardcoded-secret": "NHI2",
+            "missing-rotation": "NHI3",
+            "missing-owner": "NHI4",
+            "shared-identity": "NHI5",
+            "cross-environment-reuse": "NHI6",
+        }[check.family]
+    )
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.id)

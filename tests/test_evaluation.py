@@ -31,13 +31,13 @@ def evaluate(text: str, module: TerraformModule | None = None) -> object:
         ('join("-", ["a", "b"])', "a-b"),
         ('lower("ABC")', "abc"),
         ('upper("abc")', "ABC"),
-        ('jsonencode({b = 1, a = [true]})', '{"a":[true],"b":1}'),
+        ("jsonencode({b = 1, a = [true]})", '{"a":[true],"b":1}'),
         ('jsondecode("{\\"a\\": 1}")', {"a": 1}),
-        ('keys({b = 1, a = 2})', ["a", "b"]),
-        ('values({b = 1, a = 2})', [2, 1]),
+        ("keys({b = 1, a = 2})", ["a", "b"]),
+        ("values({b = 1, a = 2})", [2, 1]),
         ('toset(["b", "a", "b"])', ["a", "b"]),
         ('true ? "yes" : "no"', "yes"),
-        ('1 + 2 * 3', 7),
+        ("1 + 2 * 3", 7),
         ('[for k, v in {a = 1, b = 2} : "${k}=${v}" if v > 1]', ["b=2"]),
         ('{for s in ["x", "y"] : s => upper(s)}', {"x": "X", "y": "Y"}),
         ('try(var.nope, "fallback")', "fallback"),
@@ -50,7 +50,7 @@ def test_functions_and_expressions(expression: str, expected: object) -> None:
 
 @pytest.mark.parametrize(
     "expression",
-    ["timestamp()", "file(\"x\")", "var.undeclared", "each.key", "count.index", "path.module", "var.x == 1 ? 1 : 2"],
+    ["timestamp()", 'file("x")', "var.undeclared", "each.key", "count.index", "path.module", "var.x == 1 ? 1 : 2"],
 )
 def test_what_cannot_be_known_is_unknown_never_an_exception(expression: str) -> None:
     assert isinstance(evaluate(expression), Unknown)
@@ -68,7 +68,7 @@ def test_variables_locals_and_tfvars_precedence() -> None:
     parsed = parse_text(
         "main.tf",
         'variable "env" { default = "dev" }\nvariable "team" {}\n'
-        'locals {\n  tags = { env = var.env, team = var.team }\n  again = local.again\n}\n',
+        "locals {\n  tags = { env = var.env, team = var.team }\n  again = local.again\n}\n",
         "hcl",
     )
     assert parsed is not None
@@ -177,9 +177,9 @@ def test_cloudformation_parameters_and_intrinsics_resolve(tmp_path: Path) -> Non
         tmp_path,
         {
             "stack.yaml": 'AWSTemplateFormatVersion: "2010-09-09"\nParameters:\n  Days:\n    Type: Number\n    Default: 30\n'
-            '  Secret:\n    Type: String\n    NoEcho: true\nResources:\n  Role:\n    Type: AWS::IAM::Role\n'
+            "  Secret:\n    Type: String\n    NoEcho: true\nResources:\n  Role:\n    Type: AWS::IAM::Role\n"
             '    Properties:\n      RoleName: !Sub "app-role"\n      MaxSessionDuration: !Ref Days\n'
-            '  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Role: !GetAtt Role.Arn\n'
+            "  Fn:\n    Type: AWS::Lambda::Function\n    Properties:\n      Role: !GetAtt Role.Arn\n"
             '      Description: !Ref Secret\n      Handler: !Join ["", ["index", ".handler"]]\n'
         },
     )

@@ -8,7 +8,7 @@ from nhigate.model import Span
 from nhigate.parsers import hclast as ast
 from nhigate.parsers.hcl import HclSyntaxError, parse_expression, parse_hcl
 
-SOURCE = '''# top comment
+SOURCE = """# top comment
 resource "aws_iam_access_key" "ci" {
   user    = aws_iam_user.ci.name   # nhigate:ignore NHI101 reason="x"
   pgp_key = "keybase:${var.k}-x"
@@ -20,7 +20,7 @@ resource "aws_iam_access_key" "ci" {
     enabled = true
   }
 }
-'''
+"""
 
 
 def test_block_and_attribute_positions_are_exact() -> None:

@@ -22,7 +22,9 @@ GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-5][0-9a-fA-F]{3}-[89abAB][
 
 
 def nhigate(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "nhigate", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "nhigate", *args], cwd=cwd, capture_output=True, text=True, timeout=300, check=False
+    )
 
 
 def sarif_schema() -> dict[str, Any]:
@@ -119,7 +121,19 @@ def test_json_report_shape_and_relative_paths() -> None:
     assert report["summary"]["gate"] == "failed"
     assert report["summary"]["files_failed"] == 0
     first = report["findings"][0]
-    for key in ("rule_id", "rule_name", "title", "family", "severity", "message", "file", "line", "resource", "fingerprint", "frameworks"):
+    for key in (
+        "rule_id",
+        "rule_name",
+        "title",
+        "family",
+        "severity",
+        "message",
+        "file",
+        "line",
+        "resource",
+        "fingerprint",
+        "frameworks",
+    ):
         assert key in first
     assert all(f["file"].startswith("examples/estate/") for f in report["findings"])
 

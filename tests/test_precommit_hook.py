@@ -28,6 +28,7 @@ def _pre_commit(cwd: Path, home: Path, *files: str) -> subprocess.CompletedProce
         capture_output=True,
         text=True,
         timeout=900,
+        check=False,
     )
 
 

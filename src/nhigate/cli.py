@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -26,13 +26,13 @@ app = typer.Typer(
 )
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     console = "console"
     json = "json"
     sarif = "sarif"
 
 
-class FailOn(str, Enum):
+class FailOn(StrEnum):
     critical = "critical"
     high = "high"
     medium = "medium"
@@ -41,7 +41,7 @@ class FailOn(str, Enum):
     never = "never"
 
 
-class CatalogFormat(str, Enum):
+class CatalogFormat(StrEnum):
     table = "table"
     json = "json"
     markdown = "markdown"
@@ -88,13 +88,19 @@ def _root(
 @app.command()
 def scan(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: the current folder).")] = None,
-    output_format: Annotated[OutputFormat, typer.Option("--format", help="What goes to stdout.")] = OutputFormat.console,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="What goes to stdout.")
+    ] = OutputFormat.console,
     sarif: Annotated[Path | None, typer.Option("--sarif", help="Also write SARIF 2.1.0 to FILE.")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the JSON report to FILE.")] = None,
     fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Lowest severity that fails the gate.")] = FailOn.low,
     check: Annotated[str | None, typer.Option("--check", help="Run only these check IDs (comma-separated).")] = None,
-    skip_check: Annotated[str | None, typer.Option("--skip-check", help="Skip these check IDs (comma-separated).")] = None,
-    jobs: Annotated[int | None, typer.Option("--jobs", min=1, help="Parallel parser processes (default: all cores).")] = None,
+    skip_check: Annotated[
+        str | None, typer.Option("--skip-check", help="Skip these check IDs (comma-separated).")
+    ] = None,
+    jobs: Annotated[
+        int | None, typer.Option("--jobs", min=1, help="Parallel parser processes (default: all cores).")
+    ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show Python tracebacks of internal errors.")] = False,
 ) -> None:
     """Scan Terraform and CloudFormation and gate on the findings."""
@@ -150,7 +156,9 @@ def scan(
 
 @app.command("checks")
 def list_checks(
-    output_format: Annotated[CatalogFormat, typer.Option("--format", help="table, json or markdown.")] = CatalogFormat.table,
+    output_format: Annotated[
+        CatalogFormat, typer.Option("--format", help="table, json or markdown.")
+    ] = CatalogFormat.table,
 ) -> None:
     """List the check catalog."""
     from nhigate.catalog import CatalogError, load_catalog

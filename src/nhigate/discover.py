@@ -41,7 +41,9 @@ def _excluded(display: str, patterns: tuple[str, ...]) -> bool:
     return False
 
 
-def discover(paths: list[Path], excludes: tuple[str, ...] = (), cwd: Path | None = None) -> tuple[list[Candidate], list[str]]:
+def discover(
+    paths: list[Path], excludes: tuple[str, ...] = (), cwd: Path | None = None
+) -> tuple[list[Candidate], list[str]]:
     """Candidates to parse, and problems with the given paths (missing path)."""
     base = Path(os.path.abspath(cwd or Path.cwd()))
     found: dict[str, Candidate] = {}

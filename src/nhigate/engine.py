@@ -12,13 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass, field, replace
-from pathlib import Path, PurePosixPath
+from pathlib import Path
+from typing import Any
 
 from nhigate.catalog import Check, load_catalog
 from nhigate.checks.base import AI_RESOURCE_TYPES, CheckContext
 from nhigate.discover import Candidate, discover
 from nhigate.findings import Finding, fingerprint
-from nhigate.model import Block, ParsedFile, Span
+from nhigate.model import ParsedFile, Span
 from nhigate.scope import Scope
 from nhigate.view import ResourceView, TerraformView
 
@@ -120,7 +121,9 @@ def scan(options: ScanOptions) -> ScanResult:
             files.append(FileRecord(result.path, result.format, "failed", result.lines, result.error.message))
             findings.append(_unparsable(result))
             notifications.append(
-                Notification("error", f"could not parse: {result.error.message}", result.path, result.error.line, "NHI001")
+                Notification(
+                    "error", f"could not parse: {result.error.message}", result.path, result.error.line, "NHI001"
+                )
             )
         else:
             files.append(FileRecord(result.path, result.format, "scanned", result.lines))
@@ -210,19 +213,19 @@ def _run_checks(
                 if key in unique:
                     continue
                 unique[key] = Finding(
-                        fingerprint=key,
-                        rule_id=check.id,
-                        severity=violation.severity or check.severity,
-                        message=violation.message + _context_note(scope, view),
-                        file=view.block.file,
-                        span=view.span(violation.path),
-                        address=view.address,
-                        path=violation.path,
-                        resource_type=view.type,
-                        agentic=violation.agentic
-                        or check.agentic == "always"
-                        or (check.agentic == "ai-resources" and view.type in AI_RESOURCE_TYPES),
-                    )
+                    fingerprint=key,
+                    rule_id=check.id,
+                    severity=violation.severity or check.severity,
+                    message=violation.message + _context_note(scope, view),
+                    file=view.block.file,
+                    span=view.span(violation.path),
+                    address=view.address,
+                    path=violation.path,
+                    resource_type=view.type,
+                    agentic=violation.agentic
+                    or check.agentic == "always"
+                    or (check.agentic == "ai-resources" and view.type in AI_RESOURCE_TYPES),
+                )
 
 
 def _today() -> dt.date:
@@ -248,7 +251,9 @@ def _unparsable(parsed: ParsedFile) -> Finding:
     )
 
 
-def build_scopes(parsed: list[ParsedFile], max_bytes: int = 10 * 1024 * 1024) -> tuple[list[Scope], list[tuple[str, str]]]:
+def build_scopes(
+    parsed: list[ParsedFile], max_bytes: int = 10 * 1024 * 1024
+) -> tuple[list[Scope], list[tuple[str, str]]]:
     """Scopes in a stable order (Terraform roots and their module instances per context, then
     templates and plans), and (file, message) problems met while assembling them."""
     from nhigate.evaluate.project import TerraformProject
@@ -283,5 +288,3 @@ def _load_directory(directory: str, max_bytes: int) -> list[ParsedFile]:
         if parsed is not None and parsed.error is None:
             out.append(parsed)
     return out
-
-

@@ -50,7 +50,7 @@ class Statement:
 
 def _action_matches(pattern: str, action: str) -> bool:
     pattern, action = pattern.lower(), action.lower()
-    if pattern == "*" or pattern == action:
+    if pattern in {"*", action}:
         return True
     return pattern.endswith("*") and action.startswith(pattern[:-1])
 
@@ -116,9 +116,11 @@ def statements_from_document(document: Any) -> list[Statement] | Unknown:
 
 def statements_from_policy_document_data(view: ResourceView) -> list[Statement] | Unknown:
     """Statements of a ``data "aws_iam_policy_document"`` block."""
-    if view.get("source_policy_documents") not in (MISSING, None, []) or view.get(
-        "override_policy_documents"
-    ) not in (MISSING, None, []):
+    if view.get("source_policy_documents") not in (MISSING, None, []) or view.get("override_policy_documents") not in (
+        MISSING,
+        None,
+        [],
+    ):
         return Unknown("policy document merges other documents")
     blocks = view.get("statement")
     if blocks is MISSING:

@@ -204,7 +204,9 @@ class TerraformView(ResourceView):
                 found = None
                 for arg in reversed(expr.args):
                     if isinstance(arg, ast.ObjectExpr):
-                        found = next((i for i in arg.items if isinstance(i.key, ast.Literal) and i.key.value == head), None)
+                        found = next(
+                            (i for i in arg.items if isinstance(i.key, ast.Literal) and i.key.value == head), None
+                        )
                         if found:
                             break
                 if found is None:
@@ -312,4 +314,3 @@ def _located_span(root: Any, path: AttrPath, block_span: Span) -> Span:
 def is_dynamic_reference(value: Any) -> bool:
     """``{{resolve:secretsmanager:...}}`` and friends: a pointer to a secret, not a secret."""
     return isinstance(value, str) and bool(_DYNAMIC_REFERENCE.search(value))
-

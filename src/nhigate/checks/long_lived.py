@@ -12,7 +12,15 @@ from nhigate.findings import Violation
 from nhigate.view import MISSING, ResourceView
 
 _GO_DURATION = re.compile(r"(\d+(?:\.\d+)?)(h|m|s|ms|us|µs|ns)")
-_UNIT_HOURS = {"h": 1.0, "m": 1 / 60, "s": 1 / 3600, "ms": 1 / 3.6e6, "us": 1 / 3.6e9, "µs": 1 / 3.6e9, "ns": 1 / 3.6e12}
+_UNIT_HOURS = {
+    "h": 1.0,
+    "m": 1 / 60,
+    "s": 1 / 3600,
+    "ms": 1 / 3.6e6,
+    "us": 1 / 3.6e9,
+    "µs": 1 / 3.6e9,
+    "ns": 1 / 3.6e12,
+}
 _MODEL_APIS = ("generativelanguage.googleapis.com", "aiplatform.googleapis.com")
 
 
@@ -120,7 +128,11 @@ def azure_credential_lifetime(view: ResourceView, ctx: CheckContext) -> Iterator
         return
     limit = ctx.param("max_days")
     if days is None:
-        yield Violation((), f"client secret without end_date or end_date_relative: it gets the provider's default lifetime, not a short one (policy: at most {limit} days)")
+        yield Violation(
+            (),
+            "client secret without end_date or end_date_relative: it gets the provider's default "
+            f"lifetime, not a short one (policy: at most {limit} days)",
+        )
     elif days > limit:
         yield Violation(path, f"client secret lives {int(days)} days, longer than the {limit}-day maximum")
 

@@ -113,10 +113,17 @@ class TerraformProject:
             if target is None:
                 continue
             if target in chain:
-                self.problems.append((call.file, f"module {call.name} calls {target}, which is already being instantiated (cycle); not followed"))
+                self.problems.append(
+                    (
+                        call.file,
+                        f"module {call.name} calls {target}, which is already being instantiated (cycle); not followed",
+                    )
+                )
                 continue
             if len(chain) >= MAX_MODULE_DEPTH:
-                self.problems.append((call.file, f"module {call.name}: nesting deeper than {MAX_MODULE_DEPTH}; not followed"))
+                self.problems.append(
+                    (call.file, f"module {call.name}: nesting deeper than {MAX_MODULE_DEPTH}; not followed")
+                )
                 continue
             if self.blocks_of(target) is None:
                 continue
@@ -125,7 +132,9 @@ class TerraformProject:
                 for name, attribute in call.body.attributes.items()
                 if name not in _META_ARGUMENTS
             }
-            child = self._instantiate(target, inputs, f"{prefix}module.{call.name}.", context, scope, (*chain, target), out)
+            child = self._instantiate(
+                target, inputs, f"{prefix}module.{call.name}.", context, scope, (*chain, target), out
+            )
             module.children[call.name] = child.evaluator
             scope.children[call.name] = child
         return scope

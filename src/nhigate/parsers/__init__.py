@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from nhigate.model import Format, ParsedFile, ParseError
 
@@ -76,12 +77,26 @@ def parse_file(path: Path, display: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES
         return _failed(display, how, f"internal error while parsing ({type(exc).__name__})")
 
 
+_FORMAT_OF: dict[str, Format] = {"hcl": "terraform", "tfjson": "terraform", "tfvars": "tfvars", "tfvarsjson": "tfvars"}
+
+
 def _format_for(how: str) -> Format | None:
-    return {"hcl": "terraform", "tfjson": "terraform", "tfvars": "tfvars", "tfvarsjson": "tfvars"}.get(how)
+    return _FORMAT_OF.get(how)
 
 
 def _failed(display: str, how: str, message: str, line: int | None = None, column: int | None = None) -> ParsedFile:
     return ParsedFile(path=display, format=_format_for(how), error=ParseError(message, line, column))
+
+
+def _cfn_json_as_yaml(text: str) -> Any:
+    """CloudFormation reads templates as YAML, a superset of JSON, so a JSON template with a
+    trailing comma deploys; read it the same way instead of reporting it unparsable."""
+    from nhigate.parsers.locdata import LoadError, load_yaml
+
+    try:
+        return load_yaml(text)
+    except LoadError:
+        return None
 
 
 def parse_text(display: str, text: str, how: str) -> ParsedFile | None:
@@ -107,8 +122,12 @@ def parse_text(display: str, text: str, how: str) -> ParsedFile | None:
         except LoadError as exc:
             return _failed(display, how, f"JSON syntax error: {exc.message}", exc.line, exc.column)
         if how == "tfjson":
-            return ParsedFile(display, "terraform", blocks_from_hcl(display, hcl_from_json(doc, lines), "terraform"), lines=lines)
-        return ParsedFile(display, "tfvars", blocks_from_hcl(display, tfvars_from_json(doc, lines), "tfvars"), lines=lines)
+            return ParsedFile(
+                display, "terraform", blocks_from_hcl(display, hcl_from_json(doc, lines), "terraform"), lines=lines
+            )
+        return ParsedFile(
+            display, "tfvars", blocks_from_hcl(display, tfvars_from_json(doc, lines), "tfvars"), lines=lines
+        )
 
     is_json = how == "json" or text.lstrip().startswith("{")
     if is_json:
@@ -121,8 +140,10 @@ def parse_text(display: str, text: str, how: str) -> ParsedFile | None:
         try:
             doc = load_json(text)
         except LoadError as exc:
-            what = "plan JSON" if plan_like else "CloudFormation JSON"
-            return _failed(display, how, f"{what} syntax error: {exc.message}", exc.line, exc.column)
+            doc = _cfn_json_as_yaml(text) if cfn_like and not plan_like else None
+            if doc is None:
+                what = "plan JSON" if plan_like else "CloudFormation JSON"
+                return _failed(display, how, f"{what} syntax error: {exc.message}", exc.line, exc.column)
     else:
         if not (_CFN_MARKER.search(text) and ("AWSTemplateFormatVersion" in text or _CFN_TYPE.search(text))):
             return None

@@ -12,6 +12,7 @@ fails loudly instead of mislocating findings.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from nhigate.model import Span
@@ -173,7 +174,8 @@ class _Converter:
         handler = _HANDLERS.get(kind)
         if handler is None:
             return ast.Directive(text=f"unsupported syntax {kind}", span=self.span(node))
-        return handler(self, node)
+        result: ast.Expr = handler(self, node)
+        return result
 
     def expr_term(self, node: Any) -> ast.Expr:
         for child in node.children:
@@ -336,9 +338,9 @@ class _Converter:
         is_object = _data(node) == "for_object_expr"
         intro = next(c for c in node.children if _data(c) == "for_intro")
         names = [str(c.children[0]) for c in intro.children if _data(c) == "identifier"]
-        collection_node = [
+        collection_node = next(
             c for c in intro.children if _data(c) and _data(c) not in ("identifier", "new_line_or_comment")
-        ][0]
+        )
         exprs = [
             c for c in node.children if _data(c) and _data(c) not in ("for_intro", "for_cond", "new_line_or_comment")
         ]
@@ -429,7 +431,7 @@ def _matching_brace(text: str, start: int) -> int:
     return -1
 
 
-_HANDLERS: dict[str, Any] = {
+_HANDLERS: dict[str, Callable[[_Converter, Any], ast.Expr]] = {
     "expr_term": _Converter.expr_term,
     "int_lit": _Converter.literal,
     "float_lit": _Converter.literal,

@@ -1,6 +1,6 @@
 """Located containers: JSON/YAML data that remembers where every key and value came from.
 
-CloudFormation templates and plan JSON are loaded into these (see ``locyaml``/``locjson``), so a
+CloudFormation templates and plan JSON are loaded into these (see ``locdata``), so a
 check can name an attribute path and the engine can turn it into a file line without any
 format-specific code in the check.
 """
@@ -16,7 +16,7 @@ from nhigate.model import AttrPath, Span
 class LocDict(dict[str, Any]):
     """A mapping with the span of itself, of each key and of each value."""
 
-    __slots__ = ("span", "key_spans", "value_spans")
+    __slots__ = ("key_spans", "span", "value_spans")
 
     def __init__(self, span: Span) -> None:
         super().__init__()
@@ -31,7 +31,7 @@ class LocDict(dict[str, Any]):
 class LocList(list[Any]):
     """A sequence with the span of itself and of each item."""
 
-    __slots__ = ("span", "item_spans")
+    __slots__ = ("item_spans", "span")
 
     def __init__(self, span: Span) -> None:
         super().__init__()

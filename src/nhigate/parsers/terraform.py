@@ -23,13 +23,12 @@ def blocks_from_hcl(path: str, tree: ast.HclFile, fmt: Format) -> list[Block]:
     """Model blocks for one Terraform file, each with the comments inside its span."""
     if fmt == "tfvars":
         span = Span(1, 1, max(tree.lines, 1), 1)
-        block = Block(fmt, "tfvars", "tfvars", "", "tfvars", path, span, tree.body)
-        return [block]
+        return [Block(fmt, "tfvars", "tfvars", "", "tfvars", path, span, tree.body)]
     blocks: list[Block] = []
     for node in tree.body.blocks:
-        block = _block(path, node)
-        if block is not None:
-            blocks.append(block)
+        found = _block(path, node)
+        if found is not None:
+            blocks.append(found)
     _attach_comments(blocks, tree.comments)
     return blocks
 
@@ -73,7 +72,7 @@ def hcl_from_json(doc: Any, lines: int) -> ast.HclFile:
         for block_type, content in doc.items():
             span = doc.value_spans.get(block_type, doc.span)
             labels = _LABELLED.get(block_type, 0)
-            if block_type == "locals" or block_type == "terraform":
+            if block_type in {"locals", "terraform"}:
                 for item in _as_items(content):
                     body.blocks.append(ast.BlockNode(block_type, (), _json_body(item, False), span))
                 continue

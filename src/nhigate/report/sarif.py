@@ -114,7 +114,9 @@ def _taxonomy(framework: Framework) -> om.ToolComponent:
     )
 
 
-def _location(file: str, finding_span: Any, index: int | None, message: str | None = None, address: str = "") -> om.Location:
+def _location(
+    file: str, finding_span: Any, index: int | None, message: str | None = None, address: str = ""
+) -> om.Location:
     return om.Location(
         physical_location=om.PhysicalLocation(
             artifact_location=om.ArtifactLocation(uri=file, uri_base_id=SRCROOT, index=index),
@@ -153,9 +155,7 @@ def _result(finding: Finding, check: Check, rule_index: int, artifact_index: dic
         message=om.Message(text=finding.message),
         locations=[_location(finding.file, finding.span, artifact_index.get(finding.file), address=finding.address)],
         partial_fingerprints={"nhigate/v1": finding.fingerprint},
-        related_locations=[
-            _location(r.file, r.span, artifact_index.get(r.file), r.message) for r in finding.related
-        ]
+        related_locations=[_location(r.file, r.span, artifact_index.get(r.file), r.message) for r in finding.related]
         or None,
         properties=properties,
     )
@@ -179,7 +179,7 @@ def build_sarif(scan: ScanResult, category: str = "nhigate/") -> dict[str, Any]:
             om.Artifact(
                 location=om.ArtifactLocation(uri=record.path, uri_base_id=SRCROOT),
                 roles=["analysisTarget"],
-                source_language=_SOURCE_LANGUAGE.get(record.format or "", None),
+                source_language=_SOURCE_LANGUAGE.get(record.format or ""),
                 properties={"status": record.status},
             )
         )
@@ -190,7 +190,9 @@ def build_sarif(scan: ScanResult, category: str = "nhigate/") -> dict[str, Any]:
             locations=[
                 om.Location(
                     physical_location=om.PhysicalLocation(
-                        artifact_location=om.ArtifactLocation(uri=n.file, uri_base_id=SRCROOT, index=artifact_index.get(n.file)),
+                        artifact_location=om.ArtifactLocation(
+                            uri=n.file, uri_base_id=SRCROOT, index=artifact_index.get(n.file)
+                        ),
                         region=om.Region(start_line=n.line) if n.line else None,
                     )
                 )
@@ -218,7 +220,9 @@ def build_sarif(scan: ScanResult, category: str = "nhigate/") -> dict[str, Any]:
             )
         ),
         automation_details=om.RunAutomationDetails(id=category),
-        original_uri_base_ids={SRCROOT: om.ArtifactLocation(description=om.Message(text="The directory nhigate ran in."))},
+        original_uri_base_ids={
+            SRCROOT: om.ArtifactLocation(description=om.Message(text="The directory nhigate ran in."))
+        },
         artifacts=artifacts,
         invocations=[
             om.Invocation(
