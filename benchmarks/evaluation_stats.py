@@ -22,6 +22,7 @@ from nhigate.engine import build_scopes, default_jobs, parse_all
 from nhigate.model import Ref, Unknown
 from nhigate.view import MISSING, TerraformView
 
+_META_ARGUMENTS = frozenset({"provider", "depends_on", "count", "for_each", "lifecycle", "provisioner", "connection"})
 _NAMES = re.compile(r"\b(variable|local|function|module output|key|parameter|dynamic block)\s+\S+")
 
 
@@ -58,7 +59,12 @@ def main() -> None:
             blocks += 1
             formats[view.block.format] += 1
             if isinstance(view, TerraformView):
+                instances = view.instances()  # what checks see: the first known instance
+                if not instances:
+                    continue
+                view = instances[0]
                 names = list(view.block.body.attributes) + [b.type for b in view.block.body.blocks]
+                names = [n for n in names if n not in _META_ARGUMENTS]
             elif view.block.format == "cloudformation":
                 props = view.block.body.get("Properties") if isinstance(view.block.body, dict) else None
                 names = list(props) if isinstance(props, dict) else []

@@ -214,3 +214,23 @@ def test_terraform_json_syntax_reads_like_hcl(tmp_path: Path) -> None:
     )
     view = next(v for v in scopes[0] if v.address == "azuread_application_password.p")
     assert isinstance(view, TerraformView) and view.get("end_date_relative") == "8760h"
+
+
+def test_cloudformation_sub_and_select(tmp_path: Path) -> None:
+    scopes = _scopes(
+        tmp_path,
+        {
+            "stack.yaml": 'AWSTemplateFormatVersion: "2010-09-09"\nParameters:\n  Env: {Type: String, Default: prod}\n'
+            "  NoDefault: {Type: String}\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n"
+            '      RoleName: !Sub "app-${Env}-role"\n      Path: !Sub ["/${X}/", {X: svc}]\n'
+            '      Description: !Sub "${NoDefault}"\n      PermissionsBoundary: !Sub "${AWS::Region}-x"\n'
+            '      Policies: !Sub "literal ${!Keep}"\n      ManagedPolicyArns: !Select [1, [a, b]]\n'
+        },
+    )
+    role = next(v for v in scopes[0] if v.address == "R")
+    assert role.get("RoleName") == "app-prod-role"
+    assert role.get("Path") == "/svc/"
+    assert isinstance(role.get("Description"), Unknown)
+    assert isinstance(role.get("PermissionsBoundary"), Unknown)
+    assert role.get("Policies") == "literal ${Keep}"
+    assert role.get("ManagedPolicyArns") == "b"

@@ -235,6 +235,7 @@ class PlanView(ResourceView):
         return _located_span(self._values, path, self.block.span)
 
 
+_SUB_PART = re.compile(r"((?:[^$]|\$(?!\{)|\$\{!)*)\$\{([^}!]*)\}")
 _DYNAMIC_REFERENCE = re.compile(r"\{\{resolve:(secretsmanager|ssm-secure|ssm):")
 
 
@@ -285,10 +286,13 @@ class CloudFormationView(ResourceView):
         if name == "Fn::GetAtt" and isinstance(args, list) and len(args) == 2:
             return Ref(str(args[0]), tuple(str(args[1]).split(".")))
         if name == "Fn::Sub":
-            template = args[0] if isinstance(args, list) and args else args
-            if isinstance(template, str) and "${" not in template:
-                return template
-            return Unknown("Fn::Sub with substitutions")
+            return self._sub(args)
+        if name == "Fn::Select" and isinstance(args, list) and len(args) == 2:
+            index, items = self.resolve(args[0], True), self.resolve(args[1], True)
+            if isinstance(index, (int, str)) and str(index).isdigit() and isinstance(items, list):
+                position = int(index)
+                return items[position] if position < len(items) else Unknown("Fn::Select index out of range")
+            return Unknown("Fn::Select over values that are not known")
         if name == "Fn::Join" and isinstance(args, list) and len(args) == 2:
             parts = self.resolve(args[1], True)
             if isinstance(parts, list) and all(isinstance(p, str) for p in parts):
@@ -298,6 +302,32 @@ class CloudFormationView(ResourceView):
             true, false = self.resolve(args[1], True), self.resolve(args[2], True)
             return true if true == false else Unknown(f"depends on condition {args[0]}")
         return Unknown(f"{name} is not evaluated")
+
+    def _sub(self, args: Any) -> Any:
+        """``!Sub "app-${Env}"`` with parameters that have defaults, and its variable map."""
+        template, variables = (args[0], args[1]) if isinstance(args, list) and len(args) == 2 else (args, {})
+        if not isinstance(template, str):
+            return Unknown("Fn::Sub template is not a string")
+        local = variables if isinstance(variables, dict) else {}
+
+        def value_of(name: str) -> Any:
+            if name in local:
+                return self.resolve(local[name], True)
+            if "." in name:
+                logical, attribute = name.split(".", 1)
+                return Ref(logical, tuple(attribute.split(".")))
+            return self._intrinsic(Intrinsic("Ref", name, self.block.span))
+
+        pieces: list[str] = []
+        for literal, name in _SUB_PART.findall(template + "${}"):
+            pieces.append(literal.replace("${!", "${"))
+            if not name:
+                continue
+            value = value_of(name)
+            if isinstance(value, (Unknown, Ref)):
+                return Unknown(f"Fn::Sub substitutes {name}, which is not known")
+            pieces.append(str(value))
+        return "".join(pieces)
 
     def span(self, path: AttrPath) -> Span:
         return _located_span(self._props, path, self.block.span)
