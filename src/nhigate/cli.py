@@ -128,7 +128,7 @@ def scan(
         if debug:
             raise
         raise _fail_usage(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug)") from None
-    gate = evaluate_gate(result.findings, fail_on.value)
+    gate = evaluate_gate(result.findings, fail_on.value, result.engine_errors)
 
     sarif_text = json_text = None
     if sarif is not None or output_format is OutputFormat.sarif:

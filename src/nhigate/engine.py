@@ -70,6 +70,11 @@ class ScanResult:
     problems: list[str] = field(default_factory=list)
     resources_checked: int = 0
 
+    @property
+    def engine_errors(self) -> int:
+        """Faults inside nhigate itself (a check that crashed), as opposed to unparsable input."""
+        return sum(1 for n in self.notifications if n.level == "error" and n.rule_id != "NHI001")
+
 
 def default_jobs() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))

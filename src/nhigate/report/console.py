@@ -55,8 +55,14 @@ def render_console(scan: ScanResult, gate: Gate, stream: TextIO) -> None:
     )
     console.print(summary)
     for problem in scan.problems:
-        console.print(f"[yellow]warning:[/yellow] {problem}")
-    if gate.failed:
+        console.print(f"[yellow]warning:[/yellow] {escape(problem)}")
+    for note in scan.notifications:
+        if note.level == "error" and note.rule_id != "NHI001":
+            where = f"{note.file}:{note.line}: " if note.file else ""
+            console.print(f"[red]internal error:[/red] {escape(where + note.message)}")
+    if gate.engine_errors:
+        console.print(f"[bold red]Gate failed[/bold red]: nhigate itself failed {gate.engine_errors} time(s) (see above).")
+    elif gate.failed:
         console.print(f"[bold red]Gate failed[/bold red]: {len(gate.failing)} finding(s) at or above '{gate.fail_on}'.")
     else:
         console.print(f"[green]Gate passed[/green] (fail-on: {gate.fail_on}).")
