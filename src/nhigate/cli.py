@@ -93,7 +93,12 @@ def scan(
     ] = OutputFormat.console,
     sarif: Annotated[Path | None, typer.Option("--sarif", help="Also write SARIF 2.1.0 to FILE.")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the JSON report to FILE.")] = None,
-    fail_on: Annotated[FailOn, typer.Option("--fail-on", help="Lowest severity that fails the gate.")] = FailOn.low,
+    fail_on: Annotated[
+        FailOn | None, typer.Option("--fail-on", help="Lowest severity that fails the gate [default: low].")
+    ] = None,
+    config_file: Annotated[
+        Path | None, typer.Option("--config", help="Configuration file (default: .nhigate.yaml or pyproject.toml, upward).")
+    ] = None,
     check: Annotated[str | None, typer.Option("--check", help="Run only these check IDs (comma-separated).")] = None,
     skip_check: Annotated[
         str | None, typer.Option("--skip-check", help="Skip these check IDs (comma-separated).")
@@ -105,13 +110,15 @@ def scan(
 ) -> None:
     """Scan Terraform and CloudFormation and gate on the findings."""
     from nhigate.catalog import CatalogError, load_catalog
+    from nhigate.config import ConfigError, load_config
     from nhigate.engine import ScanOptions
     from nhigate.engine import scan as run_scan
     from nhigate.gate import evaluate_gate
 
     try:
         catalog = load_catalog()
-    except CatalogError as exc:
+        config = load_config(config_file, catalog)
+    except (CatalogError, ConfigError) as exc:
         raise _fail_usage(str(exc)) from None
     only, skip = _ids(check), _ids(skip_check) or frozenset()
     unknown = sorted(((only or frozenset()) | skip) - set(catalog))
@@ -121,14 +128,15 @@ def scan(
     missing = [str(p) for p in targets if not p.exists()]
     if missing:
         raise _fail_usage(f"no such file or directory: {', '.join(missing)}")
-    options = ScanOptions(paths=targets, jobs=jobs, only_checks=only, skip_checks=skip)
+    options = ScanOptions(paths=targets, jobs=jobs, only_checks=only, skip_checks=skip, config=config)
     try:
         result = run_scan(options)
     except Exception as exc:  # engine fault outside per-file isolation: say so, exit 2
         if debug:
             raise
         raise _fail_usage(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug)") from None
-    gate = evaluate_gate(result.findings, fail_on.value, result.engine_errors)
+    threshold = fail_on.value if fail_on is not None else (config.fail_on or "low")
+    gate = evaluate_gate(result.findings, threshold, result.engine_errors)
 
     sarif_text = json_text = None
     if sarif is not None or output_format is OutputFormat.sarif:
@@ -215,6 +223,18 @@ def explain(check_id: Annotated[str, typer.Argument(metavar="ID", help="A check 
     if check is None:
         raise _fail_usage(f"unknown check ID {check_id!r} (see `nhigate checks`)")
     sys.stdout.write(help_markdown(check))
+
+
+@app.command("config")
+def config_command(
+    show_schema: Annotated[bool, typer.Option("--schema", help="Print the configuration file's JSON Schema.")] = False,
+) -> None:
+    """Configuration helpers: ``--schema`` prints the JSON Schema for editors."""
+    if not show_schema:
+        raise _fail_usage("nothing to do: use `nhigate config --schema`")
+    from nhigate.config import schema
+
+    sys.stdout.write(_dump(schema()))
 
 
 def main() -> int:

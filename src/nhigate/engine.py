@@ -17,6 +17,7 @@ from typing import Any
 
 from nhigate.catalog import Check, load_catalog
 from nhigate.checks.base import AI_RESOURCE_TYPES, CheckContext
+from nhigate.config import Config
 from nhigate.discover import Candidate, discover
 from nhigate.findings import Finding, fingerprint
 from nhigate.model import ParsedFile, Span
@@ -29,14 +30,14 @@ PARALLEL_THRESHOLD = 16
 
 @dataclass
 class ScanOptions:
+    """What to scan and how; ``config`` supplies excludes, ignores, parameters and limits."""
+
     paths: list[Path]
     jobs: int | None = None
     only_checks: frozenset[str] | None = None
     skip_checks: frozenset[str] = frozenset()
-    excludes: tuple[str, ...] = ()
-    parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    config: Config = field(default_factory=Config)
     today: dt.date | None = None
-    max_file_bytes: int = 10 * 1024 * 1024
 
 
 @dataclass
@@ -102,18 +103,44 @@ def parse_all(candidates: list[Candidate], jobs: int, max_bytes: int) -> list[Pa
         return list(pool.map(_parse_candidate, work, chunksize=chunk))
 
 
+def enabled(check_id: str, options: ScanOptions) -> bool:
+    """Command line first (``--check``/``--skip-check``), then the configuration."""
+    only = options.only_checks if options.only_checks is not None else options.config.only
+    if only is not None and check_id not in only:
+        return False
+    return check_id not in options.skip_checks and check_id not in options.config.skip
+
+
 def selected_checks(catalog: dict[str, Check], options: ScanOptions) -> list[Check]:
-    checks = [c for c in catalog.values() if c.predicate]
-    if options.only_checks is not None:
-        checks = [c for c in checks if c.id in options.only_checks]
-    return [c for c in checks if c.id not in options.skip_checks]
+    return [c for c in catalog.values() if c.predicate and enabled(c.id, options)]
+
+
+def _suppress(
+    findings: list[Finding],
+    parsed: list[ParsedFile],
+    config: Config,
+    catalog: dict[str, Check],
+    options: ScanOptions,
+    today: dt.date,
+    notifications: list[Notification],
+) -> None:
+    """Apply inline suppressions and configured ignores; report invalid and unused ones."""
+    from nhigate import suppress
+
+    blocks = [block for item in parsed for block in item.blocks]
+    index = suppress.collect(blocks, config, set(catalog))
+    suppress.apply(findings, index, today)
+    findings.extend(f for f in suppress.problem_findings(index) if enabled(f.rule_id, options))
+    for message in suppress.unused_configured(index):
+        notifications.append(Notification("warning", message, config.source))
 
 
 def scan(options: ScanOptions) -> ScanResult:
     catalog = load_catalog()
-    candidates, problems = discover(options.paths, options.excludes)
+    config = options.config
+    candidates, problems = discover(options.paths, config.exclude)
     jobs = options.jobs or default_jobs()
-    parsed = parse_all(candidates, jobs, options.max_file_bytes)
+    parsed = parse_all(candidates, jobs, config.max_file_bytes)
 
     files: list[FileRecord] = []
     findings: list[Finding] = []
@@ -135,14 +162,15 @@ def scan(options: ScanOptions) -> ScanResult:
             good.append(result)
 
     checks = selected_checks(catalog, options)
+    today = options.today or _today()
     base_contexts = {
         check.id: CheckContext(
-            params={**{n: p.default for n, p in check.parameters.items()}, **options.parameters.get(check.id, {})},
-            today=options.today or _today(),
+            params={**{n: p.default for n, p in check.parameters.items()}, **config.parameters.get(check.id, {})},
+            today=today,
         )
         for check in checks
     }
-    scopes, project_problems = build_scopes(good, options.max_file_bytes)
+    scopes, project_problems = build_scopes(good, config.max_file_bytes)
     for file, message in project_problems:
         notifications.append(Notification("warning", message, file))
     unique: dict[str, Finding] = {}
@@ -150,6 +178,7 @@ def scan(options: ScanOptions) -> ScanResult:
     for scope in scopes:
         _run_checks(scope, checks, base_contexts, unique, notifications, checked)
     findings.extend(unique.values())
+    _suppress(findings, good, config, catalog, options, today, notifications)
     findings.sort(key=Finding.sort_key)
     return ScanResult(files, findings, notifications, catalog, problems, len(checked))
 
@@ -219,6 +248,7 @@ def _run_checks(
                     continue
                 unique[key] = Finding(
                     fingerprint=key,
+                    local_address=view.block.address,
                     rule_id=check.id,
                     severity=violation.severity or check.severity,
                     message=violation.message + _context_note(scope, view),

@@ -62,10 +62,16 @@ class Finding:
     related: list[Location] = field(default_factory=list)
     fingerprint: str = ""
     suppression: dict[str, Any] | None = None
+    local_address: str = ""
+    """The block's address inside its own module (``address`` adds ``module.x.`` for instances)."""
+    baseline_state: str | None = None
+    """``new`` or ``unchanged`` when the scan compares against a baseline or a git ref."""
 
     def __post_init__(self) -> None:
+        if not self.local_address:
+            self.local_address = self.address
         if not self.fingerprint:
-            self.fingerprint = fingerprint(self.rule_id, self.file, self.address, self.path)
+            self.fingerprint = fingerprint(self.rule_id, self.file, self.local_address, self.path)
 
     def sort_key(self) -> tuple[str, int, int, str, str, str]:
         return (self.file, self.span.line, self.span.column, self.rule_id, self.address, path_text(self.path))

@@ -160,9 +160,8 @@ def _result(finding: Finding, check: Check, rule_index: int, artifact_index: dic
         properties=properties,
     )
     result.suppressions = suppressions
-    baseline_state = getattr(finding, "baseline_state", None)
-    if baseline_state:
-        result.baseline_state = baseline_state
+    if finding.baseline_state:
+        result.baseline_state = finding.baseline_state
     return result
 
 

@@ -1,0 +1,127 @@
+"""Gate ergonomics: configuration, suppressions with reasons and expiry, configured ignores."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from test_outputs import nhigate, sarif_schema
+
+KEY = 'resource "aws_iam_access_key" "vendor" {\n  user    = "vendor-bot"\n  pgp_key = "keybase:ops"\n}\n'
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+
+
+def sarif(root: Path, *args: str) -> dict[str, Any]:
+    result = nhigate("scan", ".", "--format", "sarif", *args, cwd=root)
+    assert result.returncode in (0, 1), result.stderr
+    data: dict[str, Any] = json.loads(result.stdout)
+    schema = sarif_schema()
+    jsonschema.validators.validator_for(schema)(schema).validate(data)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        ("fail_on: sometimes\n", r"\.nhigate\.yaml: fail_on: 'sometimes' is not allowed; expected one of: critical"),
+        ("checks:\n  skip: [NHI999]\n", r"\.nhigate\.yaml: checks\.skip: unknown check ID NHI999"),
+        ("colour: blue\n", r"\.nhigate\.yaml: \(top level\): Additional properties are not allowed \('colour'"),
+        ("parameters:\n  NHI105:\n    max_days: soon\n", r"parameters\.NHI105\.max_days: expected integer, got 'soon'"),
+        ("parameters:\n  NHI105:\n    max_age: 3\n", r"parameters\.NHI105\.max_age: unknown parameter; expected one of: max_days"),
+        ("ignore:\n  - path: '*.tf'\n    rules: [NHI101]\n", r"ignore\.0: 'reason' is a required property"),
+        ("fail_on: [\n", r"\.nhigate\.yaml: not valid YAML"),
+    ],
+)
+def test_invalid_configuration_is_exit_2_with_file_and_key(tmp_path: Path, config: str, expected: str) -> None:
+    import re
+
+    write(tmp_path, {".nhigate.yaml": config, "main.tf": KEY})
+    result = nhigate("scan", ".", cwd=tmp_path)
+    assert result.returncode == 2
+    assert re.search(expected, result.stderr), result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_configuration_is_found_upward_and_in_pyproject(tmp_path: Path) -> None:
+    write(tmp_path, {"pyproject.toml": "[tool.nhigate]\nfail_on = 'critical'\n", "infra/main.tf": KEY})
+    assert nhigate("scan", ".", cwd=tmp_path / "infra").returncode == 0  # the key is high, not critical
+    write(tmp_path, {"infra/.nhigate.yaml": "fail_on: high\n"})
+    assert nhigate("scan", ".", cwd=tmp_path / "infra").returncode == 1  # nearer file wins
+    assert nhigate("scan", ".", "--fail-on", "critical", cwd=tmp_path / "infra").returncode == 0  # flag wins
+
+
+def test_parameters_excludes_and_check_selection_from_config(tmp_path: Path) -> None:
+    secret = 'resource "azuread_application_password" "p" {\n  application_id = "a"\n  end_date_relative = "1440h"\n}\n'
+    write(tmp_path, {"main.tf": secret, "vendor/main.tf": KEY})
+    assert nhigate("scan", ".", cwd=tmp_path).returncode == 1  # 60 days is fine, the vendor key is not
+    write(tmp_path, {".nhigate.yaml": "exclude: ['vendor/*']\nparameters:\n  NHI105:\n    max_days: 30\n"})
+    report = json.loads(nhigate("scan", ".", "--format", "json", cwd=tmp_path).stdout)
+    assert {f["rule_id"] for f in report["findings"]} == {"NHI105"}
+    assert all(not f["path"].startswith("vendor/") for f in report["files"])
+    write(tmp_path, {".nhigate.yaml": "checks:\n  skip: [NHI105]\nexclude: ['vendor/*']\n"})
+    assert nhigate("scan", ".", cwd=tmp_path).returncode == 0
+
+
+def test_inline_suppression_is_kept_in_sarif_and_json(tmp_path: Path) -> None:
+    suppressed = KEY.replace("{\n", '{\n  # nhigate:ignore NHI101 reason="vendor only takes keys" approved_by="sec" expires=2099-01-01\n', 1)
+    write(tmp_path, {"main.tf": suppressed})
+    data = sarif(tmp_path)
+    results = data["runs"][0]["results"]
+    assert len(results) == 1
+    suppression = results[0]["suppressions"][0]
+    assert suppression["kind"] == "inSource" and suppression["status"] == "accepted"
+    assert "vendor only takes keys" in suppression["justification"] and "approved by sec" in suppression["justification"]
+    report = json.loads(nhigate("scan", ".", "--format", "json", cwd=tmp_path).stdout)
+    assert report["findings"][0]["suppression"]["approved_by"] == "sec"
+    assert report["summary"]["gate"] == "passed"
+    console = nhigate("scan", ".", cwd=tmp_path)
+    assert console.returncode == 0 and "1 suppressed" in console.stdout
+
+
+def test_configured_ignore_is_an_external_suppression_and_expires(tmp_path: Path) -> None:
+    config = "ignore:\n  - path: 'legacy/*'\n    rules: [NHI101]\n    reason: legacy vendor\n    expires: '2099-12-31'\n"
+    write(tmp_path, {".nhigate.yaml": config, "legacy/main.tf": KEY, "new/main.tf": KEY})
+    results = sarif(tmp_path)["runs"][0]["results"]
+    kinds = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]: r["suppressions"] for r in results}
+    assert kinds["legacy/main.tf"][0]["kind"] == "external"
+    assert kinds["new/main.tf"] == []
+    write(tmp_path, {".nhigate.yaml": config.replace("2099-12-31", "2020-01-01")})
+    report = json.loads(nhigate("scan", ".", "--format", "json", cwd=tmp_path).stdout)
+    legacy = next(f for f in report["findings"] if f["file"] == "legacy/main.tf")
+    assert legacy["suppression"] is None and "suppression expired on 2020-01-01" in legacy["message"]
+
+
+def test_unused_configured_ignore_is_reported(tmp_path: Path) -> None:
+    config = "ignore:\n  - path: 'nowhere/*'\n    rules: [NHI101]\n    reason: stale\n"
+    write(tmp_path, {".nhigate.yaml": config, "main.tf": 'resource "aws_iam_role" "r" {\n  name = "r"\n}\n'})
+    report = json.loads(nhigate("scan", ".", "--format", "json", cwd=tmp_path).stdout)
+    assert any("matches no finding" in n["message"] for n in report["notifications"])
+
+
+def test_require_approver_and_disabling_inline_suppressions(tmp_path: Path) -> None:
+    suppressed = KEY.replace("{\n", '{\n  # nhigate:ignore NHI101 reason="vendor only takes keys"\n', 1)
+    write(tmp_path, {"main.tf": suppressed})
+    assert nhigate("scan", ".", cwd=tmp_path).returncode == 0
+    write(tmp_path, {".nhigate.yaml": "require_approver: true\n"})
+    report = json.loads(nhigate("scan", ".", "--format", "json", cwd=tmp_path).stdout)
+    assert {f["rule_id"] for f in report["findings"]} == {"NHI101", "NHI002"}
+    write(tmp_path, {".nhigate.yaml": "inline_suppressions: false\n"})
+    report = json.loads(nhigate("scan", ".", "--format", "json", cwd=tmp_path).stdout)
+    assert [f["rule_id"] for f in report["findings"]] == ["NHI101"]
+    assert report["findings"][0]["suppression"] is None
+
+
+def test_config_schema_command_prints_the_schema() -> None:
+    result = nhigate("config", "--schema")
+    assert result.returncode == 0
+    schema = json.loads(result.stdout)
+    assert {"fail_on", "ignore", "parameters", "exclude"} <= set(schema["properties"])
