@@ -125,3 +125,57 @@ def test_config_schema_command_prints_the_schema() -> None:
     assert result.returncode == 0
     schema = json.loads(result.stdout)
     assert {"fail_on", "ignore", "parameters", "exclude"} <= set(schema["properties"])
+
+
+def test_baseline_records_fingerprints_and_fails_only_on_new_findings(tmp_path: Path) -> None:
+    write(tmp_path, {"main.tf": KEY, "broken.tf": 'resource "x" "y" {\n  a = ??\n}\n'})
+    created = nhigate("baseline", ".", "--output", ".nhigate-baseline.json", cwd=tmp_path)
+    assert created.returncode == 0, created.stderr
+    document = json.loads((tmp_path / ".nhigate-baseline.json").read_text())
+    assert document["version"] == 1
+    assert [e["rule_id"] for e in document["findings"]] == ["NHI101"]  # NHI001 is never baselined
+    assert "line" not in document["findings"][0]
+    (tmp_path / "broken.tf").unlink()
+
+    # Lines added above the finding and the block moved down: still the same finding.
+    write(tmp_path, {"main.tf": "# a comment\n\nlocals {\n  x = 1\n}\n\n" + KEY})
+    data = sarif(tmp_path, "--baseline", ".nhigate-baseline.json")
+    run = data["runs"][0]
+    (result,) = run["results"]
+    assert result["baselineState"] == "unchanged"
+    assert result["suppressions"][0]["kind"] == "external"
+    assert run["baselineGuid"]
+    assert nhigate("scan", ".", "--baseline", ".nhigate-baseline.json", cwd=tmp_path).returncode == 0
+
+    # A new key fails the gate; only it is "new".
+    write(tmp_path, {"other.tf": KEY.replace('"vendor"', '"second"')})
+    gated = nhigate("scan", ".", "--baseline", ".nhigate-baseline.json", "--format", "json", cwd=tmp_path)
+    assert gated.returncode == 1
+    states = {f["resource"]: f["baseline_state"] for f in json.loads(gated.stdout)["findings"]}
+    assert states == {"aws_iam_access_key.vendor": "unchanged", "aws_iam_access_key.second": "new"}
+
+    # The baselined key is fixed: it is listed so the baseline can shrink.
+    (tmp_path / "main.tf").write_text("")
+    report = json.loads(nhigate("scan", ".", "--baseline", ".nhigate-baseline.json", "--format", "json", cwd=tmp_path).stdout)
+    assert [e["resource"] for e in report["fixed"]] == ["aws_iam_access_key.vendor"]
+    console = nhigate("scan", ".", "--baseline", ".nhigate-baseline.json", cwd=tmp_path).stdout
+    assert "no longer occur" in console
+
+
+def test_regenerating_a_baseline_keeps_justifications(tmp_path: Path) -> None:
+    write(tmp_path, {"main.tf": KEY})
+    nhigate("baseline", ".", "-o", "base.json", cwd=tmp_path)
+    document = json.loads((tmp_path / "base.json").read_text())
+    document["findings"][0]["justification"] = "vendor contract until 2027"
+    (tmp_path / "base.json").write_text(json.dumps(document))
+    nhigate("baseline", ".", "-o", "base.json", cwd=tmp_path)
+    again = json.loads((tmp_path / "base.json").read_text())
+    assert again["findings"][0]["justification"] == "vendor contract until 2027"
+    result = sarif(tmp_path, "--baseline", "base.json")["runs"][0]["results"][0]
+    assert result["suppressions"][0]["justification"] == "vendor contract until 2027"
+
+
+def test_bad_baseline_is_exit_2(tmp_path: Path) -> None:
+    write(tmp_path, {"main.tf": KEY, "base.json": '{"version": 99}'})
+    result = nhigate("scan", ".", "--baseline", "base.json", cwd=tmp_path)
+    assert result.returncode == 2 and "base.json: version" in result.stderr

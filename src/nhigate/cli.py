@@ -96,6 +96,9 @@ def scan(
     fail_on: Annotated[
         FailOn | None, typer.Option("--fail-on", help="Lowest severity that fails the gate [default: low].")
     ] = None,
+    baseline: Annotated[
+        Path | None, typer.Option("--baseline", help="Findings recorded in this file do not fail the gate.")
+    ] = None,
     config_file: Annotated[
         Path | None, typer.Option("--config", help="Configuration file (default: .nhigate.yaml or pyproject.toml, upward).")
     ] = None,
@@ -135,6 +138,15 @@ def scan(
         if debug:
             raise
         raise _fail_usage(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug)") from None
+    if baseline is not None:
+        from nhigate.baseline import BaselineError, compare, load
+
+        try:
+            recorded = load(baseline)
+        except BaselineError as exc:
+            raise _fail_usage(str(exc)) from None
+        result.fixed = compare(result.findings, recorded)
+        result.baseline_guid = recorded.guid
     threshold = fail_on.value if fail_on is not None else (config.fail_on or "low")
     gate = evaluate_gate(result.findings, threshold, result.engine_errors)
 
@@ -160,6 +172,40 @@ def scan(
 
         render_console(result, gate, sys.stdout)
     raise typer.Exit(1 if gate.failed else 0)
+
+
+@app.command("baseline")
+def baseline_command(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: the current folder).")] = None,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Baseline file to write.")] = Path(
+        ".nhigate-baseline.json"
+    ),
+    config_file: Annotated[Path | None, typer.Option("--config", help="Configuration file.")] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", min=1, help="Parallel parser processes.")] = None,
+) -> None:
+    """Record today's findings so that `scan --baseline` fails only on new ones."""
+    from nhigate.baseline import BaselineError, build, load
+    from nhigate.catalog import CatalogError, load_catalog
+    from nhigate.config import ConfigError, load_config
+    from nhigate.engine import ScanOptions
+    from nhigate.engine import scan as run_scan
+
+    try:
+        config = load_config(config_file, load_catalog())
+        previous = load(output) if output.exists() else None
+    except (CatalogError, ConfigError, BaselineError) as exc:
+        raise _fail_usage(str(exc)) from None
+    targets = paths or [Path(".")]
+    missing = [str(p) for p in targets if not p.exists()]
+    if missing:
+        raise _fail_usage(f"no such file or directory: {', '.join(missing)}")
+    result = run_scan(ScanOptions(paths=targets, jobs=jobs, config=config))
+    document = build(result.findings, previous)
+    _write(output, _dump(document))
+    unparsable = sum(1 for f in result.findings if f.rule_id == "NHI001")
+    typer.echo(f"Recorded {len(document['findings'])} finding(s) in {output}.")
+    if unparsable:
+        typer.echo(f"{unparsable} file(s) could not be parsed; they are not baselined and still fail the gate.")
 
 
 @app.command("checks")

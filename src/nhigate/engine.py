@@ -70,6 +70,9 @@ class ScanResult:
     catalog: dict[str, Check]
     problems: list[str] = field(default_factory=list)
     resources_checked: int = 0
+    fixed: list[dict[str, Any]] = field(default_factory=list)
+    """Baseline (or base-ref) findings that no longer occur."""
+    baseline_guid: str | None = None
 
     @property
     def engine_errors(self) -> int:

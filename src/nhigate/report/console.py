@@ -32,6 +32,8 @@ def render_console(scan: ScanResult, gate: Gate, stream: TextIO) -> None:
             check = scan.catalog[finding.rule_id]
             where = finding.address + (f" ({path_text(finding.path)})" if finding.path else "")
             state = " [dim](suppressed)[/dim]" if finding.suppression else ""
+            if finding.baseline_state == "new":
+                state += " [bold]NEW[/bold]"
             message = (
                 f"[bold]{escape(check.title)}[/bold]{state}\n"
                 f"{escape(where or '(whole file)')}: {escape(finding.message)}\n"
@@ -54,6 +56,10 @@ def render_console(scan: ScanResult, gate: Gate, stream: TextIO) -> None:
         + f", {scan.resources_checked} resource(s) checked."
     )
     console.print(summary)
+    if scan.fixed:
+        console.print(f"[green]{len(scan.fixed)} baselined finding(s) no longer occur[/green] (fixed; the baseline can shrink):")
+        for entry in scan.fixed:
+            console.print(f"  {escape(entry.get('rule_id', ''))} {escape(entry.get('file', ''))} {escape(entry.get('resource', ''))}")
     for problem in scan.problems:
         console.print(f"[yellow]warning:[/yellow] {escape(problem)}")
     for note in scan.notifications:

@@ -33,6 +33,7 @@ def finding_data(finding: Finding, scan: ScanResult) -> dict[str, Any]:
         "agentic": finding.agentic,
         "frameworks": [f"{fw}/{cid}" for fw, cid in check.framework_pairs(agentic=finding.agentic)],
         "suppression": finding.suppression,
+        "baseline_state": finding.baseline_state,
     }
     if finding.related:
         data["related"] = [{"file": r.file, "line": r.span.line, "message": r.message} for r in finding.related]
@@ -55,12 +56,16 @@ def build_json(scan: ScanResult, gate: Gate) -> dict[str, Any]:
             "files_failed": sum(1 for f in scan.files if f.status == "failed"),
             "resources_checked": scan.resources_checked,
             "findings": len(scan.findings),
+            "suppressed": sum(1 for f in scan.findings if f.suppression is not None),
+            "new": sum(1 for f in scan.findings if f.baseline_state == "new"),
+            "fixed": len(scan.fixed),
             "by_severity": dict(sorted(by_severity.items())),
             "by_family": dict(sorted(by_family.items())),
             "fail_on": gate.fail_on,
             "gate": "failed" if gate.failed else "passed",
         },
         "findings": [finding_data(f, scan) for f in scan.findings],
+        "fixed": scan.fixed,
         "files": [
             {"path": f.path, "format": f.format, "status": f.status, **({"error": f.error} if f.error else {})}
             for f in sorted(scan.files, key=lambda f: f.path)

@@ -230,6 +230,7 @@ def build_sarif(scan: ScanResult, category: str = "nhigate/") -> dict[str, Any]:
             )
         ],
         results=results,
+        baseline_guid=scan.baseline_guid,
         taxonomies=[_taxonomy(fw) for fw in catalog_frameworks.values()],
         column_kind="unicodeCodePoints",
     )
