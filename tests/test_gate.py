@@ -179,3 +179,39 @@ def test_bad_baseline_is_exit_2(tmp_path: Path) -> None:
     write(tmp_path, {"main.tf": KEY, "base.json": '{"version": 99}'})
     result = nhigate("scan", ".", "--baseline", "base.json", cwd=tmp_path)
     assert result.returncode == 2 and "base.json: version" in result.stderr
+
+
+def test_junit_has_a_case_per_check_and_file(tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    write(tmp_path, {"keys.tf": KEY, "roles.tf": 'resource "aws_iam_access_key" "off" {\n  user = "u"\n  status = "Inactive"\n}\n',
+                     "broken.tf": "resource {\n"})
+    result = nhigate("scan", ".", "--junit", "report.xml", "--format", "json", cwd=tmp_path)
+    assert result.returncode == 1
+    root = ET.parse(tmp_path / "report.xml").getroot()
+    cases = {(c.get("classname"), c.get("name")): c for c in root.iter("testcase")}
+    assert ("nhigate.NHI101", "keys.tf") in cases and ("nhigate.NHI101", "roles.tf") in cases
+    assert cases[("nhigate.NHI101", "keys.tf")].find("failure") is not None
+    assert cases[("nhigate.NHI101", "roles.tf")].find("failure") is None  # checked, passed
+    assert cases[("nhigate.NHI001", "broken.tf")].find("failure") is not None
+    assert root.get("failures") == "2"
+
+
+def test_markdown_summary_lists_new_findings_with_links(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path, {"main.tf": KEY})
+    nhigate("baseline", ".", "-o", "base.json", cwd=tmp_path)
+    write(tmp_path, {"new.tf": KEY.replace('"vendor"', '"second"')})
+    summary = tmp_path / "summary.md"
+    summary.write_text("previous step\n")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.example")
+    monkeypatch.setenv("GITHUB_REPOSITORY", "org/infra")
+    monkeypatch.setenv("GITHUB_SHA", "abc123")
+    result = nhigate("scan", ".", "--baseline", "base.json", "--markdown", str(summary), cwd=tmp_path)
+    assert result.returncode == 1
+    text = summary.read_text()
+    assert text.startswith("previous step\n## nhigate: gate failed")  # appended, not overwritten
+    assert "1 new" in text and "### New findings" in text
+    assert "[new.tf:1](https://github.example/org/infra/blob/abc123/new.tf#L1)" in text
+    assert "main.tf" not in text.split("### New findings")[1].split("### Top")[0]
+    assert "### Top remediation" in text and "NHI101" in text

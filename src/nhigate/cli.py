@@ -8,6 +8,7 @@ pays only for what it uses.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -30,6 +31,8 @@ class OutputFormat(StrEnum):
     console = "console"
     json = "json"
     sarif = "sarif"
+    junit = "junit"
+    markdown = "markdown"
 
 
 class FailOn(StrEnum):
@@ -93,6 +96,10 @@ def scan(
     ] = OutputFormat.console,
     sarif: Annotated[Path | None, typer.Option("--sarif", help="Also write SARIF 2.1.0 to FILE.")] = None,
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the JSON report to FILE.")] = None,
+    junit: Annotated[Path | None, typer.Option("--junit", help="Also write JUnit XML to FILE.")] = None,
+    markdown: Annotated[
+        Path | None, typer.Option("--markdown", help="Also write a Markdown summary to FILE (e.g. $GITHUB_STEP_SUMMARY).")
+    ] = None,
     fail_on: Annotated[
         FailOn | None, typer.Option("--fail-on", help="Lowest severity that fails the gate [default: low].")
     ] = None,
@@ -150,28 +157,46 @@ def scan(
     threshold = fail_on.value if fail_on is not None else (config.fail_on or "low")
     gate = evaluate_gate(result.findings, threshold, result.engine_errors)
 
-    sarif_text = json_text = None
-    if sarif is not None or output_format is OutputFormat.sarif:
+    _emit(result, gate, output_format, {"sarif": sarif, "json": json_out, "junit": junit, "markdown": markdown})
+    raise typer.Exit(1 if gate.failed else 0)
+
+
+def _render(kind: str, result: Any, gate: Any) -> str:
+    if kind == "sarif":
         from nhigate.report.sarif import build_sarif
 
-        sarif_text = _dump(build_sarif(result))
-    if json_out is not None or output_format is OutputFormat.json:
+        return _dump(build_sarif(result))
+    if kind == "json":
         from nhigate.report.json_report import build_json
 
-        json_text = _dump(build_json(result, gate))
-    if sarif is not None and sarif_text is not None:
-        _write(sarif, sarif_text)
-    if json_out is not None and json_text is not None:
-        _write(json_out, json_text)
-    if output_format is OutputFormat.sarif:
-        sys.stdout.write(sarif_text or "")
-    elif output_format is OutputFormat.json:
-        sys.stdout.write(json_text or "")
-    else:
+        return _dump(build_json(result, gate))
+    if kind == "junit":
+        from nhigate.report.junit import build_junit
+
+        return build_junit(result, gate)
+    from nhigate.report.markdown import build_markdown
+
+    return build_markdown(result, gate)
+
+
+def _emit(result: Any, gate: Any, output_format: OutputFormat, files: dict[str, Path | None]) -> None:
+    """Write each requested report once, to its file and/or stdout."""
+    for kind, path in files.items():
+        if path is None and output_format.value != kind:
+            continue
+        text = _render(kind, result, gate)
+        if path is not None:
+            if kind == "markdown" and str(path) == os.environ.get("GITHUB_STEP_SUMMARY"):
+                with open(path, "a", encoding="utf-8") as handle:  # the step summary is appended to
+                    handle.write(text)
+            else:
+                _write(path, text)
+        if output_format.value == kind:
+            sys.stdout.write(text)
+    if output_format is OutputFormat.console:
         from nhigate.report.console import render_console
 
         render_console(result, gate, sys.stdout)
-    raise typer.Exit(1 if gate.failed else 0)
 
 
 @app.command("baseline")

@@ -72,6 +72,8 @@ class ScanResult:
     resources_checked: int = 0
     fixed: list[dict[str, Any]] = field(default_factory=list)
     """Baseline (or base-ref) findings that no longer occur."""
+    evaluated: set[tuple[str, str]] = field(default_factory=set)
+    """(check ID, file) pairs where a check ran on at least one block: the JUnit test cases."""
     baseline_guid: str | None = None
 
     @property
@@ -178,12 +180,13 @@ def scan(options: ScanOptions) -> ScanResult:
         notifications.append(Notification("warning", message, file))
     unique: dict[str, Finding] = {}
     checked: set[tuple[str, str]] = set()
+    evaluated: set[tuple[str, str]] = set()
     for scope in scopes:
-        _run_checks(scope, checks, base_contexts, unique, notifications, checked)
+        _run_checks(scope, checks, base_contexts, unique, notifications, checked, evaluated)
     findings.extend(unique.values())
     _suppress(findings, good, config, catalog, options, today, notifications)
     findings.sort(key=Finding.sort_key)
-    return ScanResult(files, findings, notifications, catalog, problems, len(checked))
+    return ScanResult(files, findings, notifications, catalog, problems, len(checked), evaluated=evaluated)
 
 
 def _applies(check: Check, view: ResourceView) -> bool:
@@ -216,6 +219,7 @@ def _run_checks(
     unique: dict[str, Finding],
     notifications: list[Notification],
     checked: set[tuple[str, str]],
+    evaluated: set[tuple[str, str]],
 ) -> None:
     """Run every applicable check on every block (and known instance) of one scope.
 
@@ -230,6 +234,7 @@ def _run_checks(
         if not applicable:
             continue
         checked.add((block_view.block.file, block_view.block.address))
+        evaluated.update((check.id, block_view.block.file) for check in applicable)
         for view, check in ((v, c) for v in _instances(block_view) for c in applicable):
             predicate = PREDICATES[check.predicate or ""]
             try:
