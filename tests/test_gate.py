@@ -215,3 +215,23 @@ def test_markdown_summary_lists_new_findings_with_links(tmp_path: Path, monkeypa
     assert "[new.tf:1](https://github.example/org/infra/blob/abc123/new.tf#L1)" in text
     assert "main.tf" not in text.split("### New findings")[1].split("### Top")[0]
     assert "### Top remediation" in text and "NHI101" in text
+
+
+def test_changed_files_mode_reports_only_those_files_but_evaluates_the_module(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "variables.tf": 'variable "lifetime" {\n  default = "8760h"\n}\n',
+            "secret.tf": 'resource "azuread_application_password" "p" {\n  application_id = "a"\n'
+            "  end_date_relative = var.lifetime\n}\n",
+            "keys.tf": KEY,
+        },
+    )
+    # The lifetime comes from another file of the module: same answer as a full scan.
+    only_secret = json.loads(nhigate("scan", "secret.tf", "--format", "json", cwd=tmp_path).stdout)
+    assert [(f["file"], f["rule_id"]) for f in only_secret["findings"]] == [("secret.tf", "NHI105")]
+    statuses = {f["path"]: f["status"] for f in only_secret["files"]}
+    assert statuses == {"secret.tf": "scanned", "variables.tf": "context", "keys.tf": "context"}
+    full = json.loads(nhigate("scan", ".", "--format", "json", cwd=tmp_path).stdout)
+    assert {(f["file"], f["rule_id"]) for f in full["findings"]} == {("secret.tf", "NHI105"), ("keys.tf", "NHI101")}
+    assert nhigate("scan", "variables.tf", cwd=tmp_path).returncode == 0

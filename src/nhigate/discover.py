@@ -33,7 +33,7 @@ def display_path(path: Path, cwd: Path) -> str:
         return Path(rel).as_posix() if not rel.startswith("..") else absolute.as_posix()
 
 
-def _excluded(display: str, patterns: tuple[str, ...]) -> bool:
+def is_excluded(display: str, patterns: tuple[str, ...]) -> bool:
     parts = display.split("/")
     for pattern in patterns:
         if fnmatch.fnmatch(display, pattern) or any(fnmatch.fnmatch(p, pattern) for p in parts):
@@ -54,7 +54,7 @@ def discover(
             continue
         if root.is_file():
             display = display_path(root, base)
-            if classify(display) is not None and not _excluded(display, excludes):
+            if classify(display) is not None and not is_excluded(display, excludes):
                 found.setdefault(display, Candidate(display, root))
             continue
         for directory, dirnames, filenames in os.walk(root, followlinks=False):
@@ -62,8 +62,8 @@ def discover(
             for filename in sorted(filenames):
                 path = Path(directory) / filename
                 display = display_path(path, base)
-                if classify(display) is None or _excluded(display, excludes):
+                if classify(display) is None or is_excluded(display, excludes):
                     continue
                 found.setdefault(display, Candidate(display, path))
-            dirnames[:] = [d for d in dirnames if not _excluded(display_path(Path(directory) / d, base), excludes)]
+            dirnames[:] = [d for d in dirnames if not is_excluded(display_path(Path(directory) / d, base), excludes)]
     return sorted(found.values()), problems

@@ -82,6 +82,34 @@ class ScanResult:
         return sum(1 for n in self.notifications if n.level == "error" and n.rule_id != "NHI001")
 
 
+def _changed_files(paths: list[Path], candidates: list[Candidate]) -> set[str] | None:
+    """Changed-files mode (what pre-commit runs): only file arguments, no folders.
+
+    Returns the display paths to report on, or None for a normal scan.
+    """
+    if not paths or any(p.is_dir() for p in paths):
+        return None
+    return {c.display for c in candidates}
+
+
+def _module_context(candidates: list[Candidate], excludes: tuple[str, ...]) -> list[Candidate]:
+    """The other Terraform files in each changed Terraform file's directory (its root module and
+    tfvars), so a cross-file rule answers as it would in a full scan."""
+    from nhigate.discover import display_path, is_excluded
+    from nhigate.parsers import classify
+
+    terraform = ("hcl", "tfvars", "tfjson", "tfvarsjson")
+    directories = {c.path.parent for c in candidates if classify(c.display) in terraform}
+    cwd = Path.cwd()
+    extra: list[Candidate] = []
+    for directory in sorted(directories):
+        for file in sorted(p for p in directory.iterdir() if p.is_file()):
+            display = display_path(file, cwd)
+            if classify(display) in terraform and not is_excluded(display, excludes):
+                extra.append(Candidate(display, file))
+    return extra
+
+
 def default_jobs() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
@@ -144,6 +172,9 @@ def scan(options: ScanOptions) -> ScanResult:
     catalog = load_catalog()
     config = options.config
     candidates, problems = discover(options.paths, config.exclude)
+    focus = _changed_files(options.paths, candidates)
+    if focus is not None:
+        candidates = sorted({*candidates, *_module_context(candidates, config.exclude)})
     jobs = options.jobs or default_jobs()
     parsed = parse_all(candidates, jobs, config.max_file_bytes)
 
@@ -152,6 +183,16 @@ def scan(options: ScanOptions) -> ScanResult:
     notifications: list[Notification] = []
     good: list[ParsedFile] = []
     for candidate, result in zip(candidates, parsed, strict=True):
+        if focus is not None and candidate.display not in focus:
+            if result is not None and result.error is None:  # context for evaluation, not reported
+                files.append(FileRecord(result.path, result.format, "context", result.lines))
+                good.append(result)
+            elif result is not None and result.error is not None:
+                notifications.append(
+                    Notification("warning", f"could not parse {result.path}, which the changed files depend on: "
+                                 f"{result.error.message}", result.path, result.error.line)
+                )
+            continue
         if result is None:
             files.append(FileRecord(candidate.display, None, "not-iac"))
         elif result.error is not None:
@@ -185,6 +226,8 @@ def scan(options: ScanOptions) -> ScanResult:
         _run_checks(scope, checks, base_contexts, unique, notifications, checked, evaluated)
     findings.extend(unique.values())
     _suppress(findings, good, config, catalog, options, today, notifications)
+    if focus is not None:
+        findings[:] = [f for f in findings if f.file in focus]
     findings.sort(key=Finding.sort_key)
     return ScanResult(files, findings, notifications, catalog, problems, len(checked), evaluated=evaluated)
 
