@@ -190,3 +190,22 @@ def test_paths_are_relative_to_the_working_directory(tmp_path: Path) -> None:
     assert {f["file"] for f in report["findings"]} >= {"estate/live/prod/iam.tf"}
     inner = json.loads(nhigate("scan", ".", "--format", "json", cwd=tmp_path / "estate" / "live" / "prod").stdout)
     assert {f["file"] for f in inner["findings"]} == {"iam.tf"}
+
+
+def test_sarif_stays_within_github_result_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    from nhigate.engine import ScanOptions, scan
+    from nhigate.report import sarif as sarif_module
+
+    result = scan(ScanOptions(paths=[REPO / "fixtures" / "NHI101"], jobs=1))
+    total = len(result.findings)
+    assert total > 3
+    monkeypatch.setattr(sarif_module, "GITHUB_MAX_RESULTS", 3)
+    data = sarif_module.build_sarif(result)
+    run = data["runs"][0]
+    assert len(run["results"]) == 3
+    severities = [r["properties"]["severity"] for r in run["results"]]
+    assert "critical" in severities  # the most severe are kept
+    notes = run["invocations"][0]["toolExecutionNotifications"]
+    assert any(f"{total - 3} lower-severity result(s) were left out" in n["message"]["text"] for n in notes)
+    schema = sarif_schema()
+    jsonschema.validators.validator_for(schema)(schema).validate(data)

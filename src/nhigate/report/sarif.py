@@ -18,7 +18,7 @@ import attr
 import sarif_om as om
 
 from nhigate import __version__
-from nhigate.catalog import SECURITY_SEVERITY, Check
+from nhigate.catalog import SECURITY_SEVERITY, SEVERITIES, Check
 from nhigate.engine import ScanResult
 from nhigate.findings import Finding, path_text
 from nhigate.frameworks import Framework, frameworks, tag_for
@@ -28,6 +28,9 @@ SARIF_SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SRCROOT = "%SRCROOT%"
 MAX_TAGS = 20
 GITHUB_MAX_RESULTS = 25_000
+GITHUB_MAX_LOCATIONS = 1_000
+SEVERITY_ORDER = SEVERITIES
+GITHUB_MAX_GZIP_BYTES = 10 * 1024 * 1024
 _LEVEL = {"critical": "error", "high": "error", "medium": "warning", "low": "note", "info": "note"}
 _SOURCE_LANGUAGE = {"terraform": "terraform", "tfvars": "terraform", "plan": "json", "cloudformation": "cloudformation"}
 
@@ -166,7 +169,35 @@ def _result(finding: Finding, check: Check, rule_index: int, artifact_index: dic
 
 
 def build_sarif(scan: ScanResult, category: str = "nhigate/") -> dict[str, Any]:
-    """The whole SARIF log as JSON-ready data (deterministic: no timestamps, sorted inputs)."""
+    """The whole SARIF log as JSON-ready data (deterministic: no timestamps, sorted inputs).
+
+    Kept within GitHub code scanning's upload limits: above 25,000 results (or 10 MB gzipped) the
+    least severe results are dropped and a notification says how many, so the upload is never
+    rejected and what is missing is visible.
+    """
+    data = _build(scan, category, scan.findings, [])
+    kept = list(scan.findings)
+    while len(kept) > GITHUB_MAX_RESULTS or (kept and _gzip_size(data) > GITHUB_MAX_GZIP_BYTES):
+        limit = min(len(kept) // 2 if len(kept) <= GITHUB_MAX_RESULTS else GITHUB_MAX_RESULTS, len(kept) - 1)
+        kept = sorted(kept, key=lambda f: (SEVERITY_ORDER.index(f.severity), f.sort_key()))[:limit]
+        kept.sort(key=Finding.sort_key)
+        dropped = len(scan.findings) - len(kept)
+        note = (
+            f"{dropped} lower-severity result(s) were left out to stay within GitHub code scanning limits; "
+            "the JSON report has every finding"
+        )
+        data = _build(scan, category, kept, [note])
+    return data
+
+
+def _gzip_size(data: dict[str, Any]) -> int:
+    import gzip
+    import json
+
+    return len(gzip.compress(json.dumps(data).encode("utf-8"), compresslevel=6))
+
+
+def _build(scan: ScanResult, category: str, findings: list[Finding], extra_notes: list[str]) -> dict[str, Any]:
     catalog_frameworks = frameworks()
     checks = list(scan.catalog.values())
     rule_index = {check.id: i for i, check in enumerate(checks)}
@@ -204,7 +235,8 @@ def build_sarif(scan: ScanResult, category: str = "nhigate/") -> dict[str, Any]:
         )
         for n in scan.notifications
     ]
-    results = [_result(f, scan.catalog[f.rule_id], rule_index[f.rule_id], artifact_index) for f in scan.findings]
+    notifications += [om.Notification(level="warning", message=om.Message(text=note)) for note in extra_notes]
+    results = [_result(f, scan.catalog[f.rule_id], rule_index[f.rule_id], artifact_index) for f in findings]
     run = om.Run(
         tool=om.Tool(
             driver=om.ToolComponent(
