@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import uuid
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -106,6 +107,10 @@ def scan(
     baseline: Annotated[
         Path | None, typer.Option("--baseline", help="Findings recorded in this file do not fail the gate.")
     ] = None,
+    diff_base: Annotated[
+        str | None,
+        typer.Option("--diff-base", metavar="REF", help="Fail only on findings new relative to this git ref (PR gate)."),
+    ] = None,
     config_file: Annotated[
         Path | None, typer.Option("--config", help="Configuration file (default: .nhigate.yaml or pyproject.toml, upward).")
     ] = None,
@@ -134,6 +139,8 @@ def scan(
     unknown = sorted(((only or frozenset()) | skip) - set(catalog))
     if unknown:
         raise _fail_usage(f"unknown check ID(s): {', '.join(unknown)} (see `nhigate checks`)")
+    if baseline is not None and diff_base is not None:
+        raise _fail_usage("use either --baseline or --diff-base, not both")
     targets = paths or [Path(".")]
     missing = [str(p) for p in targets if not p.exists()]
     if missing:
@@ -145,6 +152,15 @@ def scan(
         if debug:
             raise
         raise _fail_usage(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug)") from None
+    if diff_base is not None:
+        from nhigate.diffbase import DiffBaseError, compare_with_base, scan_base
+
+        try:
+            base_result, commit, renamed = scan_base(options, diff_base)
+        except DiffBaseError as exc:
+            raise _fail_usage(str(exc)) from None
+        compare_with_base(result, base_result, diff_base, renamed)
+        result.baseline_guid = str(uuid.uuid5(uuid.NAMESPACE_OID, commit))
     if baseline is not None:
         from nhigate.baseline import BaselineError, compare, load
 

@@ -38,6 +38,9 @@ class ScanOptions:
     skip_checks: frozenset[str] = frozenset()
     config: Config = field(default_factory=Config)
     today: dt.date | None = None
+    cwd: Path | None = None
+    """Display paths are relative to this (default: the working directory); --diff-base scans a
+    copy of the base commit with the copy's matching folder as cwd so paths compare equal."""
 
 
 @dataclass
@@ -92,7 +95,7 @@ def _changed_files(paths: list[Path], candidates: list[Candidate]) -> set[str] |
     return {c.display for c in candidates}
 
 
-def _module_context(candidates: list[Candidate], excludes: tuple[str, ...]) -> list[Candidate]:
+def _module_context(candidates: list[Candidate], excludes: tuple[str, ...], cwd: Path) -> list[Candidate]:
     """The other Terraform files in each changed Terraform file's directory (its root module and
     tfvars), so a cross-file rule answers as it would in a full scan."""
     from nhigate.discover import display_path, is_excluded
@@ -100,7 +103,6 @@ def _module_context(candidates: list[Candidate], excludes: tuple[str, ...]) -> l
 
     terraform = ("hcl", "tfvars", "tfjson", "tfvarsjson")
     directories = {c.path.parent for c in candidates if classify(c.display) in terraform}
-    cwd = Path.cwd()
     extra: list[Candidate] = []
     for directory in sorted(directories):
         for file in sorted(p for p in directory.iterdir() if p.is_file()):
@@ -171,10 +173,11 @@ def _suppress(
 def scan(options: ScanOptions) -> ScanResult:
     catalog = load_catalog()
     config = options.config
-    candidates, problems = discover(options.paths, config.exclude)
+    base = Path(os.path.abspath(options.cwd or Path.cwd()))
+    candidates, problems = discover(options.paths, config.exclude, base)
     focus = _changed_files(options.paths, candidates)
     if focus is not None:
-        candidates = sorted({*candidates, *_module_context(candidates, config.exclude)})
+        candidates = sorted({*candidates, *_module_context(candidates, config.exclude, base)})
     jobs = options.jobs or default_jobs()
     parsed = parse_all(candidates, jobs, config.max_file_bytes)
 
@@ -216,7 +219,7 @@ def scan(options: ScanOptions) -> ScanResult:
         )
         for check in checks
     }
-    scopes, project_problems = build_scopes(good, config.max_file_bytes)
+    scopes, project_problems = build_scopes(good, config.max_file_bytes, base)
     for file, message in project_problems:
         notifications.append(Notification("warning", message, file))
     unique: dict[str, Finding] = {}
@@ -338,14 +341,15 @@ def _unparsable(parsed: ParsedFile) -> Finding:
 
 
 def build_scopes(
-    parsed: list[ParsedFile], max_bytes: int = 10 * 1024 * 1024
+    parsed: list[ParsedFile], max_bytes: int = 10 * 1024 * 1024, cwd: Path | None = None
 ) -> tuple[list[Scope], list[tuple[str, str]]]:
     """Scopes in a stable order (Terraform roots and their module instances per context, then
     templates and plans), and (file, message) problems met while assembling them."""
     from nhigate.evaluate.project import TerraformProject
     from nhigate.view import CloudFormationView, PlanView
 
-    project = TerraformProject(loader=lambda directory: _load_directory(directory, max_bytes))
+    root = Path(os.path.abspath(cwd or Path.cwd()))
+    project = TerraformProject(loader=lambda directory: _load_directory(directory, max_bytes, root), root=root)
     others: list[Scope] = []
     for item in parsed:
         if item.format in ("terraform", "tfvars"):
@@ -361,11 +365,11 @@ def build_scopes(
     return project.scopes() + others, project.problems
 
 
-def _load_directory(directory: str, max_bytes: int) -> list[ParsedFile]:
+def _load_directory(directory: str, max_bytes: int, cwd: Path) -> list[ParsedFile]:
     """Parse the ``.tf`` files of a called module that was not among the scanned paths."""
     from nhigate.parsers import parse_file
 
-    path = Path(directory)
+    path = cwd / directory
     if not path.is_dir():
         return []
     out = []

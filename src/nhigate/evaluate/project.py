@@ -16,7 +16,7 @@ import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from nhigate.evaluate.terraform import Evaluator, TerraformModule
@@ -38,6 +38,8 @@ class TerraformProject:
     modules: dict[str, list[Block]] = field(default_factory=dict)
     tfvars: dict[str, list[Block]] = field(default_factory=dict)
     loader: ModuleLoader | None = None
+    root: Path = field(default_factory=Path.cwd)
+    """What display paths are relative to (to find ``.terraform/modules/modules.json``)."""
     problems: list[tuple[str, str]] = field(default_factory=list)
     """(file, message) of modules that could not be followed (cycles, depth, missing source)."""
     _loaded: dict[str, list[Block]] = field(default_factory=dict)
@@ -150,7 +152,7 @@ class TerraformProject:
 
     def _installed_module(self, directory: str, name: str) -> str | None:
         """Where ``terraform init`` put a registry/git module, from ``.terraform/modules/modules.json``."""
-        manifest = os.path.join(directory, ".terraform", "modules", "modules.json")
+        manifest = self.root / directory / ".terraform" / "modules" / "modules.json"
         try:
             with open(manifest, encoding="utf-8") as handle:
                 data = json.load(handle)
