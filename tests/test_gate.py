@@ -235,3 +235,27 @@ def test_changed_files_mode_reports_only_those_files_but_evaluates_the_module(tm
     full = json.loads(nhigate("scan", ".", "--format", "json", cwd=tmp_path).stdout)
     assert {(f["file"], f["rule_id"]) for f in full["findings"]} == {("secret.tf", "NHI105"), ("keys.tf", "NHI101")}
     assert nhigate("scan", "variables.tf", cwd=tmp_path).returncode == 0
+
+
+def test_exception_register_lists_every_exception_sorted_by_expiry(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "a.tf": KEY.replace("{\n", '{\n  # nhigate:ignore NHI101 reason="vendor" approved_by="sec-team" expires=2027-01-01\n', 1),
+            "b.tf": KEY.replace('"vendor"', '"b"').replace("{\n", '{\n  # nhigate:ignore NHI101 reason="soon" approved_by="cto" expires=2026-12-01\n', 1),
+            "c.tf": 'resource "aws_iam_role" "c" {\n  # nhigate:ignore NHI101 reason="stale"\n  name = "c"\n}\n',
+            ".nhigate.yaml": "ignore:\n  - path: 'legacy/*'\n    rules: [NHI103]\n    reason: legacy project\n    approved_by: platform\n",
+        },
+    )
+    result = nhigate("suppressions", ".", "--format", "json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    table = json.loads(result.stdout)
+    assert [row["location"] for row in table][:2] == ["b.tf:2", "a.tf:2"]  # soonest expiry first
+    first = table[0]
+    assert first["approved_by"] == "cto" and first["days_left"] == 9 and first["status"] == "active"
+    statuses = {row["location"]: row["status"] for row in table}
+    assert statuses["c.tf:2"] == "unused"
+    assert any(row["kind"] == "config" and row["approved_by"] == "platform" for row in table)
+    markdown = nhigate("suppressions", ".", "--format", "markdown", cwd=tmp_path).stdout
+    assert "| NHI101 | inline | b.tf:2 |" in markdown
+    assert "exception register" in nhigate("suppressions", ".", cwd=tmp_path).stdout

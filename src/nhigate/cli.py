@@ -249,6 +249,51 @@ def baseline_command(
         typer.echo(f"{unparsable} file(s) could not be parsed; they are not baselined and still fail the gate.")
 
 
+@app.command("suppressions")
+def suppressions_command(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: the current folder).")] = None,
+    output_format: Annotated[CatalogFormat, typer.Option("--format", help="table, json or markdown.")] = CatalogFormat.table,
+    baseline: Annotated[Path | None, typer.Option("--baseline", help="Include this baseline's entries.")] = None,
+    config_file: Annotated[Path | None, typer.Option("--config", help="Configuration file.")] = None,
+) -> None:
+    """The exception register: every suppression with rule, location, reason, approver and expiry."""
+    from nhigate.baseline import BaselineError, load
+    from nhigate.catalog import CatalogError, load_catalog
+    from nhigate.config import ConfigError, load_config
+    from nhigate.engine import ScanOptions, today
+    from nhigate.engine import scan as run_scan
+    from nhigate.report import register
+
+    try:
+        config = load_config(config_file, load_catalog())
+        recorded = load(baseline) if baseline is not None else None
+    except (CatalogError, ConfigError, BaselineError) as exc:
+        raise _fail_usage(str(exc)) from None
+    targets = paths or [Path(".")]
+    missing = [str(p) for p in targets if not p.exists()]
+    if missing:
+        raise _fail_usage(f"no such file or directory: {', '.join(missing)}")
+    result = run_scan(ScanOptions(paths=targets, config=config))
+    entries = [e for e in (recorded.entries.values() if recorded else []) if e.get("justification") or e.get("approved_by")]
+    table = register.rows(result.suppressions, entries, str(baseline or ""), today())
+    if output_format is CatalogFormat.json:
+        sys.stdout.write(_dump(table))
+    elif output_format is CatalogFormat.markdown:
+        sys.stdout.write(register.markdown(table))
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        view = Table(title=f"nhigate exception register ({len(table)})", title_justify="left")
+        for column in ("Rules", "Kind", "Location", "Reason", "Approved by", "Expires", "Days left", "Status"):
+            view.add_column(column, overflow="fold")
+        for row in table:
+            days = "-" if row["days_left"] is None else str(row["days_left"])
+            view.add_row(", ".join(row["rules"]), row["kind"], row["location"], row["reason"], row["approved_by"],
+                         row["expires"] or "never", days, row["status"])
+        Console(highlight=False, width=None if sys.stdout.isatty() else 160).print(view)
+
+
 @app.command("checks")
 def list_checks(
     output_format: Annotated[

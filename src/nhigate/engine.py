@@ -75,6 +75,8 @@ class ScanResult:
     resources_checked: int = 0
     fixed: list[dict[str, Any]] = field(default_factory=list)
     """Baseline (or base-ref) findings that no longer occur."""
+    suppressions: list[Any] = field(default_factory=list)
+    """Every exception found (:class:`nhigate.suppress.Suppression`), for the exception register."""
     evaluated: set[tuple[str, str]] = field(default_factory=set)
     """(check ID, file) pairs where a check ran on at least one block: the JUnit test cases."""
     baseline_guid: str | None = None
@@ -158,7 +160,7 @@ def _suppress(
     options: ScanOptions,
     today: dt.date,
     notifications: list[Notification],
-) -> None:
+) -> list[Any]:
     """Apply inline suppressions and configured ignores; report invalid and unused ones."""
     from nhigate import suppress
 
@@ -168,6 +170,7 @@ def _suppress(
     findings.extend(f for f in suppress.problem_findings(index) if enabled(f.rule_id, options))
     for message in suppress.unused_configured(index):
         notifications.append(Notification("warning", message, config.source))
+    return index.all()
 
 
 def scan(options: ScanOptions) -> ScanResult:
@@ -211,11 +214,11 @@ def scan(options: ScanOptions) -> ScanResult:
             good.append(result)
 
     checks = selected_checks(catalog, options)
-    today = options.today or _today()
+    scan_date = options.today or today()
     base_contexts = {
         check.id: CheckContext(
             params={**{n: p.default for n, p in check.parameters.items()}, **config.parameters.get(check.id, {})},
-            today=today,
+            today=scan_date,
         )
         for check in checks
     }
@@ -228,11 +231,13 @@ def scan(options: ScanOptions) -> ScanResult:
     for scope in scopes:
         _run_checks(scope, checks, base_contexts, unique, notifications, checked, evaluated)
     findings.extend(unique.values())
-    _suppress(findings, good, config, catalog, options, today, notifications)
+    register = _suppress(findings, good, config, catalog, options, scan_date, notifications)
     if focus is not None:
         findings[:] = [f for f in findings if f.file in focus]
     findings.sort(key=Finding.sort_key)
-    return ScanResult(files, findings, notifications, catalog, problems, len(checked), evaluated=evaluated)
+    return ScanResult(
+        files, findings, notifications, catalog, problems, len(checked), suppressions=register, evaluated=evaluated
+    )
 
 
 def _applies(check: Check, view: ResourceView) -> bool:
@@ -317,7 +322,7 @@ def _run_checks(
                 )
 
 
-def _today() -> dt.date:
+def today() -> dt.date:
     """The scan date; ``NHIGATE_TODAY=YYYY-MM-DD`` pins it (reproducible lifetime checks)."""
     pinned = os.environ.get("NHIGATE_TODAY")
     return dt.date.fromisoformat(pinned) if pinned else dt.date.today()
