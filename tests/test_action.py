@@ -23,7 +23,7 @@ def test_action_is_a_composite_that_uploads_sarif_and_gates() -> None:
     assert data["runs"]["using"] == "composite"
     uses = [s.get("uses", "") for s in data["runs"]["steps"]]
     assert any(u.startswith("github/codeql-action/upload-sarif@") for u in uses)
-    assert {"paths", "baseline", "fail-on", "sarif-file"} <= set(data["inputs"])
+    assert {"paths", "baseline", "diff-base", "fail-on", "sarif-file"} <= set(data["inputs"])
     assert data["runs"]["steps"][-1]["run"].strip() == "exit ${{ steps.scan.outputs.exit-code }}"
 
 
@@ -35,6 +35,7 @@ def test_scan_step_script_runs_and_reports_the_exit_code(tmp_path: Path) -> None
         **os.environ,
         "NHIGATE_PATHS": ".",
         "NHIGATE_BASELINE": "",
+        "NHIGATE_DIFF_BASE": "",
         "NHIGATE_FAIL_ON": "",
         "NHIGATE_CONFIG": "",
         "NHIGATE_SARIF": "out.sarif",
