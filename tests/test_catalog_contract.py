@@ -11,7 +11,7 @@ import yaml
 
 from conftest import FIXTURES, REPO
 from nhigate.catalog import CatalogError, load_catalog, schema
-from nhigate.checks.registry import PREDICATES
+from nhigate.checks.registry import PREDICATES, PROJECT_PREDICATES
 from nhigate.frameworks import control, frameworks
 
 CATALOG = load_catalog()
@@ -72,6 +72,8 @@ def test_check_file_matches_schema_and_names(check) -> None:  # type: ignore[no-
 def test_check_has_a_predicate_in_the_registry(check) -> None:  # type: ignore[no-untyped-def]
     if check.family == "engine":
         assert check.predicate is None
+    elif check.scope == "project":
+        assert check.predicate in PROJECT_PREDICATES, f"{check.id}: project predicate {check.predicate} is not registered"
     else:
         assert check.predicate in PREDICATES, f"{check.id}: predicate {check.predicate} is not registered"
 
@@ -79,6 +81,7 @@ def test_check_has_a_predicate_in_the_registry(check) -> None:  # type: ignore[n
 def test_every_registered_predicate_is_used() -> None:
     used = {c.predicate for c in CHECKS}
     assert set(PREDICATES) <= used
+    assert set(PROJECT_PREDICATES) <= used
 
 
 @pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.id)

@@ -45,6 +45,7 @@ class Check:
     formats: tuple[str, ...]
     resource_types: tuple[str, ...]
     block_kinds: tuple[str, ...]
+    scope: str
     predicate: str | None
     agentic: str
     parameters: dict[str, Parameter]
@@ -109,6 +110,7 @@ def _check_from(document: dict[str, Any], source: str) -> Check:
         formats=tuple(document["formats"]),
         resource_types=tuple(document["resource_types"]),
         block_kinds=tuple(document.get("block_kinds", ("resource", "data"))),
+        scope=document.get("scope", "resource"),
         predicate=document.get("predicate"),
         agentic=document.get("agentic", "ai-resources"),
         parameters=parameters,

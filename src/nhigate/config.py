@@ -48,6 +48,7 @@ class Config:
     inline_suppressions: bool = True
     require_approver: bool = False
     max_file_bytes: int = 10 * 1024 * 1024
+    environments: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @functools.lru_cache(maxsize=1)
@@ -124,6 +125,7 @@ def load_config(path: Path | None, catalog: dict[str, Check], cwd: Path | None =
         inline_suppressions=data.get("inline_suppressions", True),
         require_approver=data.get("require_approver", False),
         max_file_bytes=data.get("max_file_bytes", 10 * 1024 * 1024),
+        environments={k: {str(a): str(b) for a, b in v.items()} for k, v in data.get("environments", {}).items()},
     )
 
 

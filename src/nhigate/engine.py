@@ -38,6 +38,8 @@ class ScanOptions:
     skip_checks: frozenset[str] = frozenset()
     config: Config = field(default_factory=Config)
     today: dt.date | None = None
+    build_graph: bool = False
+    """Build the NHI graph even without project-wide checks (``nhigate inventory``)."""
     cwd: Path | None = None
     """Display paths are relative to this (default: the working directory); --diff-base scans a
     copy of the base commit with the copy's matching folder as cwd so paths compare equal."""
@@ -75,6 +77,8 @@ class ScanResult:
     resources_checked: int = 0
     fixed: list[dict[str, Any]] = field(default_factory=list)
     """Baseline (or base-ref) findings that no longer occur."""
+    graph: Any = None
+    """The :class:`nhigate.nhi.graph.NhiGraph`, when project checks ran or it was asked for."""
     suppressions: list[Any] = field(default_factory=list)
     """Every exception found (:class:`nhigate.suppress.Suppression`), for the exception register."""
     evaluated: set[tuple[str, str]] = field(default_factory=set)
@@ -230,19 +234,36 @@ def scan(options: ScanOptions) -> ScanResult:
     evaluated: set[tuple[str, str]] = set()
     for scope in scopes:
         _run_checks(scope, checks, base_contexts, unique, notifications, checked, evaluated)
+    graph = None
+    project_checks = [c for c in checks if c.scope == "project"]
+    if project_checks or options.build_graph:
+        from nhigate.nhi.graph import build_graph
+
+        graph = build_graph(scopes, config.environments)
+        for check in project_checks:
+            _run_project_check(check, graph, base_contexts[check.id], unique, notifications, evaluated)
     findings.extend(unique.values())
     register = _suppress(findings, good, config, catalog, options, scan_date, notifications)
     if focus is not None:
         findings[:] = [f for f in findings if f.file in focus]
     findings.sort(key=Finding.sort_key)
     return ScanResult(
-        files, findings, notifications, catalog, problems, len(checked), suppressions=register, evaluated=evaluated
+        files,
+        findings,
+        notifications,
+        catalog,
+        problems,
+        len(checked),
+        graph=graph,
+        suppressions=register,
+        evaluated=evaluated,
     )
 
 
 def _applies(check: Check, view: ResourceView) -> bool:
     return (
-        view.block.kind in check.block_kinds
+        check.scope == "resource"
+        and view.block.kind in check.block_kinds
         and view.block.format in check.formats
         and (view.type in check.resource_types or "*" in check.resource_types)
     )
@@ -250,6 +271,44 @@ def _applies(check: Check, view: ResourceView) -> bool:
 
 def _instances(view: ResourceView) -> list[ResourceView]:
     return list(view.instances()) if isinstance(view, TerraformView) else [view]
+
+
+def _run_project_check(
+    check: Check,
+    graph: Any,
+    context: CheckContext,
+    unique: dict[str, Finding],
+    notifications: list[Notification],
+    evaluated: set[tuple[str, str]],
+) -> None:
+    """Run one project-wide check over the NHI graph; findings land on the view it names."""
+    from nhigate.checks.registry import PROJECT_PREDICATES
+
+    try:
+        violations = list(PROJECT_PREDICATES[check.predicate or ""](graph, context))
+    except Exception as exc:  # a check fault is reported, never fatal
+        notifications.append(Notification("error", f"check {check.id} failed: {type(exc).__name__}", None, None, check.id))
+        return
+    for violation in violations:
+        view = violation.view
+        evaluated.add((check.id, view.block.file))
+        key = fingerprint(check.id, view.block.file, view.block.address, violation.path)
+        if key in unique:
+            continue
+        unique[key] = Finding(
+            fingerprint=key,
+            local_address=view.block.address,
+            rule_id=check.id,
+            severity=violation.severity or check.severity,
+            message=violation.message,
+            file=view.block.file,
+            span=view.span(violation.path),
+            address=view.address,
+            path=violation.path,
+            resource_type=view.type,
+            agentic=violation.agentic or check.agentic == "always",
+            related=list(violation.related),
+        )
 
 
 def _context_note(scope: Scope, view: ResourceView) -> str:

@@ -48,6 +48,19 @@ class Location:
     message: str = ""
 
 
+@dataclass(frozen=True)
+class ProjectViolation:
+    """What a project-wide check returns: the block the finding is reported on, the attribute
+    path, the message, and the other places involved (consumers, environments)."""
+
+    view: Any
+    path: AttrPath
+    message: str
+    related: tuple[Location, ...] = ()
+    severity: str | None = None
+    agentic: bool = False
+
+
 @dataclass
 class Finding:
     rule_id: str

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from nhigate.findings import Violation
+from nhigate.findings import ProjectViolation, Violation
 from nhigate.model import Ref, Unknown
 from nhigate.view import MISSING, ResourceView
 
@@ -52,6 +52,8 @@ class CheckContext:
 
 
 Predicate = Callable[[ResourceView, CheckContext], Iterable[Violation]]
+ProjectPredicate = Callable[[Any, CheckContext], Iterable[ProjectViolation]]
+"""A project-wide check: ``(graph: nhigate.nhi.graph.NhiGraph, ctx) -> violations``."""
 
 
 def is_set(value: Any) -> bool:

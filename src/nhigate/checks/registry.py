@@ -7,7 +7,7 @@ every predicate's signature; the catalog contract test fails if a YAML names a m
 from __future__ import annotations
 
 from nhigate.checks import long_lived
-from nhigate.checks.base import Predicate
+from nhigate.checks.base import Predicate, ProjectPredicate
 
 PREDICATES: dict[str, Predicate] = {
     "iam_user_access_key": long_lived.iam_user_access_key,
@@ -18,3 +18,6 @@ PREDICATES: dict[str, Predicate] = {
     "azure_certificate_lifetime": long_lived.azure_certificate_lifetime,
     "azure_key_auth_enabled": long_lived.azure_key_auth_enabled,
 }
+
+# Project-wide checks (``scope: project``): they see the NHI graph of the whole scan.
+PROJECT_PREDICATES: dict[str, ProjectPredicate] = {}
