@@ -249,6 +249,79 @@ def baseline_command(
         typer.echo(f"{unparsable} file(s) could not be parsed; they are not baselined and still fail the gate.")
 
 
+class InventoryFormat(StrEnum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    markdown = "markdown"
+
+
+@app.command("inventory")
+def inventory_command(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: the current folder).")] = None,
+    output_format: Annotated[
+        InventoryFormat, typer.Option("--format", help="table, json, csv or markdown.")
+    ] = InventoryFormat.table,
+    config_file: Annotated[Path | None, typer.Option("--config", help="Configuration file.")] = None,
+    jobs: Annotated[int | None, typer.Option("--jobs", min=1, help="Parallel parser processes.")] = None,
+) -> None:
+    """Every machine identity: owner, credentials and their lifetime, consumers, environments, trust."""
+    from nhigate.catalog import CatalogError, load_catalog
+    from nhigate.config import ConfigError, load_config
+    from nhigate.engine import ScanOptions
+    from nhigate.engine import scan as run_scan
+    from nhigate.nhi.inventory import build_inventory, to_csv, to_markdown
+
+    try:
+        config = load_config(config_file, load_catalog())
+    except (CatalogError, ConfigError) as exc:
+        raise _fail_usage(str(exc)) from None
+    targets = paths or [Path(".")]
+    missing = [str(p) for p in targets if not p.exists()]
+    if missing:
+        raise _fail_usage(f"no such file or directory: {', '.join(missing)}")
+    result = run_scan(ScanOptions(paths=targets, jobs=jobs, config=config, build_graph=True))
+    inventory = build_inventory(result.graph, result.findings)
+    if output_format is InventoryFormat.json:
+        sys.stdout.write(_dump(inventory))
+    elif output_format is InventoryFormat.csv:
+        sys.stdout.write(to_csv(inventory))
+    elif output_format is InventoryFormat.markdown:
+        sys.stdout.write(to_markdown(inventory))
+    else:
+        _inventory_table(inventory)
+
+
+def _inventory_table(inventory: dict[str, Any]) -> None:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    totals = inventory["totals"]
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+    table = Table(title="NHI inventory", title_justify="left", show_lines=True)
+    for column in ("Identity", "Env", "Owner", "Credentials", "Consumers", "Trusted by", "Findings"):
+        table.add_column(column, overflow="fold")
+    for row in inventory["identities"]:
+        credentials = "\n".join(f"{c['address']}\n  [dim]{c['lifetime']}[/dim]" for c in row["credentials"]) or "-"
+        owner = row["owner"] if row["owner"] != "none" else "[red]none[/red]"
+        table.add_row(
+            f"[bold]{escape(row['address'])}[/bold]\n[dim]{escape(row['type'])} {escape(row['location'])}[/dim]",
+            escape(row["environment"]),
+            owner,
+            credentials,
+            escape("\n".join(row["consumers"]) or "-"),
+            escape("\n".join(row["trusted_by"]) or "-"),
+            " ".join(row["findings"]) or "-",
+        )
+    console.print(table)
+    console.print(
+        f"{totals['identities']} identities, {totals['credentials']} credentials; owners: {totals['owners_known']} known, "
+        f"{totals['owners_missing']} missing, {totals['owners_unknown']} not determinable; environments: "
+        f"{', '.join(totals['environments']) or 'none inferred'}; AI agents: {totals['ai_agents']}."
+    )
+
+
 @app.command("suppressions")
 def suppressions_command(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: the current folder).")] = None,
