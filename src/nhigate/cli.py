@@ -121,6 +121,7 @@ def scan(
     jobs: Annotated[
         int | None, typer.Option("--jobs", min=1, help="Parallel parser processes (default: all cores).")
     ] = None,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Parse every file again (ignore the parse cache).")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show Python tracebacks of internal errors.")] = False,
 ) -> None:
     """Scan Terraform and CloudFormation and gate on the findings."""
@@ -145,7 +146,9 @@ def scan(
     missing = [str(p) for p in targets if not p.exists()]
     if missing:
         raise _fail_usage(f"no such file or directory: {', '.join(missing)}")
-    options = ScanOptions(paths=targets, jobs=jobs, only_checks=only, skip_checks=skip, config=config)
+    options = ScanOptions(
+        paths=targets, jobs=jobs, only_checks=only, skip_checks=skip, config=config, use_cache=not no_cache
+    )
     try:
         result = run_scan(options)
     except Exception as exc:  # engine fault outside per-file isolation: say so, exit 2

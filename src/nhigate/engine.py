@@ -38,6 +38,8 @@ class ScanOptions:
     skip_checks: frozenset[str] = frozenset()
     config: Config = field(default_factory=Config)
     today: dt.date | None = None
+    use_cache: bool = True
+    """Reuse parsed files from the user cache (``--no-cache`` turns it off)."""
     build_graph: bool = False
     """Build the NHI graph even without project-wide checks (``nhigate inventory``)."""
     cwd: Path | None = None
@@ -122,16 +124,23 @@ def default_jobs() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
-def _parse_candidate(args: tuple[Candidate, int]) -> ParsedFile | None:
+def _parse_candidate(args: tuple[Candidate, int, bool]) -> ParsedFile | None:
     from nhigate.parsers import parse_file
 
-    candidate, max_bytes = args
-    return parse_file(candidate.path, candidate.display, max_bytes)
+    candidate, max_bytes, use_cache = args
+    cache = None
+    if use_cache:
+        from nhigate.parsecache import ParseCache
+
+        cache = ParseCache()
+    return parse_file(candidate.path, candidate.display, max_bytes, cache)
 
 
-def parse_all(candidates: list[Candidate], jobs: int, max_bytes: int) -> list[ParsedFile | None]:
+def parse_all(
+    candidates: list[Candidate], jobs: int, max_bytes: int, use_cache: bool = False
+) -> list[ParsedFile | None]:
     """Parse every candidate, in parallel when it pays; results in candidate order."""
-    work = [(c, max_bytes) for c in candidates]
+    work = [(c, max_bytes, use_cache) for c in candidates]
     if jobs <= 1 or len(candidates) < PARALLEL_THRESHOLD:
         return [_parse_candidate(w) for w in work]
     import multiprocessing
@@ -186,7 +195,11 @@ def scan(options: ScanOptions) -> ScanResult:
     if focus is not None:
         candidates = sorted({*candidates, *_module_context(candidates, config.exclude, base)})
     jobs = options.jobs or default_jobs()
-    parsed = parse_all(candidates, jobs, config.max_file_bytes)
+    parsed = parse_all(candidates, jobs, config.max_file_bytes, options.use_cache)
+    if options.use_cache and len(candidates) >= PARALLEL_THRESHOLD:
+        from nhigate.parsecache import ParseCache
+
+        ParseCache().prune()
 
     files: list[FileRecord] = []
     findings: list[Finding] = []

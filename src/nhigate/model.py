@@ -13,7 +13,7 @@ resources are :class:`Ref` (so later checks can follow who uses what).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 Format = Literal["terraform", "tfvars", "plan", "cloudformation"]
 """Source formats. ``tfvars`` files only carry variable values, never resources."""
@@ -22,9 +22,21 @@ PathElement = str | int
 AttrPath = tuple[PathElement, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
-    """A region in a file: 1-based lines and columns, ``end_column`` exclusive (as SARIF)."""
+def reduce_by_fields(obj: Any) -> tuple[Any, tuple[Any, ...]]:
+    """Pickle a slotted dataclass as a constructor call.
+
+    The default for slotted dataclasses restores every object through ``dataclasses.fields()``,
+    which dominated warm (cached) scans: a corpus holds millions of syntax-tree nodes.
+    """
+    return (obj.__class__, tuple(getattr(obj, name) for name in obj.__slots__))
+
+
+class Span(NamedTuple):
+    """A region in a file: 1-based lines and columns, ``end_column`` exclusive (as SARIF).
+
+    A named tuple rather than a dataclass: every syntax-tree node has one, and tuples are built
+    and unpickled in C, which keeps cached (warm) scans fast.
+    """
 
     line: int
     column: int
@@ -44,6 +56,8 @@ class Unknown:
     Checks must treat Unknown as "cannot tell", never as "missing" or "empty".
     """
 
+    __reduce__ = reduce_by_fields
+
     reason: str
 
     def __repr__(self) -> str:
@@ -59,6 +73,8 @@ class Ref:
     ``attribute`` the attribute path read from it (empty for a bare ``!Ref``).
     """
 
+    __reduce__ = reduce_by_fields
+
     target: str
     attribute: tuple[str, ...] = ()
 
@@ -69,6 +85,8 @@ class Ref:
 @dataclass(frozen=True, slots=True)
 class ParseError:
     """Why a file could not be read or parsed; becomes finding NHI001."""
+
+    __reduce__ = reduce_by_fields
 
     message: str
     line: int | None = None
@@ -89,6 +107,8 @@ class Block:
     a :class:`nhigate.parsers.hclast.Body` for Terraform, a located mapping for JSON/YAML.
     """
 
+    __reduce__ = reduce_by_fields
+
     format: Format
     kind: str
     type: str
@@ -104,6 +124,8 @@ class Block:
 @dataclass(slots=True)
 class ParsedFile:
     """What a parser returns for one file: its blocks, or the reason it could not be parsed."""
+
+    __reduce__ = reduce_by_fields
 
     path: str
     format: Format | None

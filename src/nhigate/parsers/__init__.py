@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nhigate.model import Format, ParsedFile, ParseError
+
+if TYPE_CHECKING:
+    from nhigate.parsecache import ParseCache
 
 DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024
 
@@ -52,8 +55,14 @@ def decode(data: bytes) -> str:
     return data.decode("utf-8-sig")
 
 
-def parse_file(path: Path, display: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> ParsedFile | None:
-    """Parse one file; ``None`` means the file is not Terraform or CloudFormation at all."""
+def parse_file(
+    path: Path, display: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES, cache: ParseCache | None = None
+) -> ParsedFile | None:
+    """Parse one file; ``None`` means the file is not Terraform or CloudFormation at all.
+
+    With a ``cache``, a file whose bytes (and path, and parser versions) were parsed before is
+    not parsed again.
+    """
     how = classify(display)
     if how is None:
         return None
@@ -64,6 +73,18 @@ def parse_file(path: Path, display: str, max_bytes: int = DEFAULT_MAX_FILE_BYTES
         data = path.read_bytes()
     except OSError as exc:
         return _failed(display, how, f"cannot read file: {exc.strerror or type(exc).__name__}")
+    if cache is None:
+        return _parse_bytes(display, data, how)
+    key = cache.key(display, data)
+    cached = cache.get(key, display)
+    if cached is not None:
+        return None if cached.format is None and cached.error is None else cached
+    parsed = _parse_bytes(display, data, how)
+    cache.put(key, parsed if parsed is not None else ParsedFile(display, None))
+    return parsed
+
+
+def _parse_bytes(display: str, data: bytes, how: str) -> ParsedFile | None:
     try:
         text = decode(data)
     except (UnicodeDecodeError, ValueError) as exc:

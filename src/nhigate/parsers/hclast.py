@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from nhigate.model import Span
+from nhigate.model import Span, reduce_by_fields
 
 
 @dataclass(frozen=True, slots=True)
 class Literal:
     """A number, bool, null or a string without interpolation (escapes already applied)."""
+
+    __reduce__ = reduce_by_fields
 
     value: str | int | float | bool | None
     span: Span
@@ -29,6 +31,8 @@ class Template:
     A part that is a :class:`Directive` (``%{if}``/``%{for}``) makes the template Unknown.
     """
 
+    __reduce__ = reduce_by_fields
+
     parts: tuple[str | Expr, ...]
     span: Span
 
@@ -37,6 +41,8 @@ class Template:
 class Directive:
     """A template directive nhigate does not evaluate; its presence makes a value Unknown."""
 
+    __reduce__ = reduce_by_fields
+
     text: str
     span: Span
 
@@ -44,6 +50,8 @@ class Directive:
 @dataclass(frozen=True, slots=True)
 class Variable:
     """A bare identifier: ``var``, ``local``, ``aws_iam_role``, ``each``, a for-loop variable."""
+
+    __reduce__ = reduce_by_fields
 
     name: str
     span: Span
@@ -67,6 +75,8 @@ SPLAT = Splat()
 class Traversal:
     """``source.step.step[index]``: attribute access and indexing on an expression."""
 
+    __reduce__ = reduce_by_fields
+
     source: Expr
     steps: tuple[str | Splat | Expr, ...]
     span: Span
@@ -75,6 +85,8 @@ class Traversal:
 @dataclass(frozen=True, slots=True)
 class Call:
     """A function call; ``expand`` is true when the last argument is followed by ``...``."""
+
+    __reduce__ = reduce_by_fields
 
     name: str
     args: tuple[Expr, ...]
@@ -86,6 +98,8 @@ class Call:
 class ObjectItem:
     """``key = value`` inside an object constructor; bare-word keys are string literals."""
 
+    __reduce__ = reduce_by_fields
+
     key: Expr
     value: Expr
     span: Span
@@ -93,18 +107,24 @@ class ObjectItem:
 
 @dataclass(frozen=True, slots=True)
 class ObjectExpr:
+
+    __reduce__ = reduce_by_fields
     items: tuple[ObjectItem, ...]
     span: Span
 
 
 @dataclass(frozen=True, slots=True)
 class TupleExpr:
+
+    __reduce__ = reduce_by_fields
     items: tuple[Expr, ...]
     span: Span
 
 
 @dataclass(frozen=True, slots=True)
 class Conditional:
+
+    __reduce__ = reduce_by_fields
     condition: Expr
     true: Expr
     false: Expr
@@ -113,6 +133,8 @@ class Conditional:
 
 @dataclass(frozen=True, slots=True)
 class BinaryOp:
+
+    __reduce__ = reduce_by_fields
     op: str
     left: Expr
     right: Expr
@@ -121,6 +143,8 @@ class BinaryOp:
 
 @dataclass(frozen=True, slots=True)
 class UnaryOp:
+
+    __reduce__ = reduce_by_fields
     op: str
     operand: Expr
     span: Span
@@ -129,6 +153,8 @@ class UnaryOp:
 @dataclass(frozen=True, slots=True)
 class ForExpr:
     """``[for k, v in coll : value if cond]`` or ``{for k, v in coll : key => value...}``."""
+
+    __reduce__ = reduce_by_fields
 
     key_var: str | None
     value_var: str
@@ -158,6 +184,8 @@ Expr = (
 
 @dataclass(frozen=True, slots=True)
 class Attribute:
+
+    __reduce__ = reduce_by_fields
     name: str
     value: Expr
     span: Span
@@ -167,6 +195,8 @@ class Attribute:
 class Body:
     """Attributes by name and nested blocks in source order."""
 
+    __reduce__ = reduce_by_fields
+
     attributes: dict[str, Attribute] = field(default_factory=dict)
     blocks: list[BlockNode] = field(default_factory=list)
 
@@ -174,6 +204,8 @@ class Body:
 @dataclass(slots=True)
 class BlockNode:
     """A block as written: ``type "label" "label" { body }``."""
+
+    __reduce__ = reduce_by_fields
 
     type: str
     labels: tuple[str, ...]
@@ -184,6 +216,8 @@ class BlockNode:
 @dataclass(slots=True)
 class HclFile:
     """A whole parsed HCL file: its top-level body and every comment with its line."""
+
+    __reduce__ = reduce_by_fields
 
     body: Body
     comments: list[tuple[int, str]] = field(default_factory=list)
