@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,8 @@ PINNED_TODAY = "2026-11-22"
 
 # Lifetime checks compare against the scan date; pin it so fixtures do not age.
 os.environ.setdefault("NHIGATE_TODAY", PINNED_TODAY)
+# Tests (and the CLI they start) use a private parse cache, never the developer's own.
+os.environ.setdefault("NHIGATE_CACHE_DIR", tempfile.mkdtemp(prefix="nhigate-test-cache-"))
 
 
 @pytest.fixture

@@ -99,7 +99,8 @@ def scan(
     json_out: Annotated[Path | None, typer.Option("--json", help="Also write the JSON report to FILE.")] = None,
     junit: Annotated[Path | None, typer.Option("--junit", help="Also write JUnit XML to FILE.")] = None,
     markdown: Annotated[
-        Path | None, typer.Option("--markdown", help="Also write a Markdown summary to FILE (e.g. $GITHUB_STEP_SUMMARY).")
+        Path | None,
+        typer.Option("--markdown", help="Also write a Markdown summary to FILE (e.g. $GITHUB_STEP_SUMMARY)."),
     ] = None,
     fail_on: Annotated[
         FailOn | None, typer.Option("--fail-on", help="Lowest severity that fails the gate [default: low].")
@@ -109,10 +110,13 @@ def scan(
     ] = None,
     diff_base: Annotated[
         str | None,
-        typer.Option("--diff-base", metavar="REF", help="Fail only on findings new relative to this git ref (PR gate)."),
+        typer.Option(
+            "--diff-base", metavar="REF", help="Fail only on findings new relative to this git ref (PR gate)."
+        ),
     ] = None,
     config_file: Annotated[
-        Path | None, typer.Option("--config", help="Configuration file (default: .nhigate.yaml or pyproject.toml, upward).")
+        Path | None,
+        typer.Option("--config", help="Configuration file (default: .nhigate.yaml or pyproject.toml, upward)."),
     ] = None,
     check: Annotated[str | None, typer.Option("--check", help="Run only these check IDs (comma-separated).")] = None,
     skip_check: Annotated[
@@ -121,7 +125,9 @@ def scan(
     jobs: Annotated[
         int | None, typer.Option("--jobs", min=1, help="Parallel parser processes (default: all cores).")
     ] = None,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Parse every file again (ignore the parse cache).")] = False,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Parse every file again (ignore the parse cache).")
+    ] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show Python tracebacks of internal errors.")] = False,
 ) -> None:
     """Scan Terraform and CloudFormation and gate on the findings."""
@@ -319,7 +325,8 @@ def _inventory_table(inventory: dict[str, Any]) -> None:
         )
     console.print(table)
     console.print(
-        f"{totals['identities']} identities, {totals['credentials']} credentials; owners: {totals['owners_known']} known, "
+        f"{totals['identities']} identities, {totals['credentials']} credentials; "
+        f"owners: {totals['owners_known']} known, "
         f"{totals['owners_missing']} missing, {totals['owners_unknown']} not determinable; environments: "
         f"{', '.join(totals['environments']) or 'none inferred'}; AI agents: {totals['ai_agents']}."
     )
@@ -328,7 +335,9 @@ def _inventory_table(inventory: dict[str, Any]) -> None:
 @app.command("suppressions")
 def suppressions_command(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: the current folder).")] = None,
-    output_format: Annotated[CatalogFormat, typer.Option("--format", help="table, json or markdown.")] = CatalogFormat.table,
+    output_format: Annotated[
+        CatalogFormat, typer.Option("--format", help="table, json or markdown.")
+    ] = CatalogFormat.table,
     baseline: Annotated[Path | None, typer.Option("--baseline", help="Include this baseline's entries.")] = None,
     config_file: Annotated[Path | None, typer.Option("--config", help="Configuration file.")] = None,
 ) -> None:
@@ -350,7 +359,9 @@ def suppressions_command(
     if missing:
         raise _fail_usage(f"no such file or directory: {', '.join(missing)}")
     result = run_scan(ScanOptions(paths=targets, config=config))
-    entries = [e for e in (recorded.entries.values() if recorded else []) if e.get("justification") or e.get("approved_by")]
+    entries = [
+        e for e in (recorded.entries.values() if recorded else []) if e.get("justification") or e.get("approved_by")
+    ]
     table = register.rows(result.suppressions, entries, str(baseline or ""), today())
     if output_format is CatalogFormat.json:
         sys.stdout.write(_dump(table))
@@ -365,8 +376,16 @@ def suppressions_command(
             view.add_column(column, overflow="fold")
         for row in table:
             days = "-" if row["days_left"] is None else str(row["days_left"])
-            view.add_row(", ".join(row["rules"]), row["kind"], row["location"], row["reason"], row["approved_by"],
-                         row["expires"] or "never", days, row["status"])
+            view.add_row(
+                ", ".join(row["rules"]),
+                row["kind"],
+                row["location"],
+                row["reason"],
+                row["approved_by"],
+                row["expires"] or "never",
+                days,
+                row["status"],
+            )
         Console(highlight=False, width=None if sys.stdout.isatty() else 160).print(view)
 
 

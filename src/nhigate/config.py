@@ -166,7 +166,9 @@ def _validate_checks(data: dict[str, Any], source: Path, catalog: dict[str, Chec
             declared = check.parameters.get(name)
             if declared is None:
                 allowed = ", ".join(check.parameters) or "none"
-                raise ConfigError(f"{source}: parameters.{check_id}.{name}: unknown parameter; expected one of: {allowed}")
+                raise ConfigError(
+                    f"{source}: parameters.{check_id}.{name}: unknown parameter; expected one of: {allowed}"
+                )
             expected = _TYPES[declared.type]
             if not isinstance(value, expected) or (declared.type == "integer" and isinstance(value, bool)):
                 raise ConfigError(f"{source}: parameters.{check_id}.{name}: expected {declared.type}, got {value!r}")

@@ -51,9 +51,8 @@ def resolve_ref(root: Path, ref: str) -> str:
     result = _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
     if result.returncode != 0:
         shallow = _git(root, "rev-parse", "--is-shallow-repository").stdout.strip() == "true"
-        hint = (
-            f"fetch it first, e.g. `git fetch --no-tags origin {ref.removeprefix('origin/')}`"
-            + (" (this is a shallow clone: `fetch-depth: 0` in actions/checkout also works)" if shallow else "")
+        hint = f"fetch it first, e.g. `git fetch --no-tags origin {ref.removeprefix('origin/')}`" + (
+            " (this is a shallow clone: `fetch-depth: 0` in actions/checkout also works)" if shallow else ""
         )
         raise DiffBaseError(f"base ref {ref!r} is not in this repository; {hint}")
     return str(result.stdout.strip())

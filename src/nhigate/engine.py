@@ -212,8 +212,12 @@ def scan(options: ScanOptions) -> ScanResult:
                 good.append(result)
             elif result is not None and result.error is not None:
                 notifications.append(
-                    Notification("warning", f"could not parse {result.path}, which the changed files depend on: "
-                                 f"{result.error.message}", result.path, result.error.line)
+                    Notification(
+                        "warning",
+                        f"could not parse {result.path}, which the changed files depend on: {result.error.message}",
+                        result.path,
+                        result.error.line,
+                    )
                 )
             continue
         if result is None:
@@ -300,7 +304,9 @@ def _run_project_check(
     try:
         violations = list(PROJECT_PREDICATES[check.predicate or ""](graph, context))
     except Exception as exc:  # a check fault is reported, never fatal
-        notifications.append(Notification("error", f"check {check.id} failed: {type(exc).__name__}", None, None, check.id))
+        notifications.append(
+            Notification("error", f"check {check.id} failed: {type(exc).__name__}", None, None, check.id)
+        )
         return
     for violation in violations:
         view = violation.view

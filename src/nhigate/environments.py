@@ -24,12 +24,26 @@ from pathlib import PurePosixPath
 from typing import Any
 
 ALIASES = {
-    "prod": "prod", "production": "prod", "prd": "prod", "live": "prod", "prod1": "prod",
-    "staging": "staging", "stage": "staging", "stg": "staging", "preprod": "staging", "pre-prod": "staging",
-    "dev": "dev", "development": "dev", "develop": "dev",
-    "test": "test", "testing": "test", "qa": "test", "uat": "test",
-    "sandbox": "sandbox", "sbx": "sandbox",
-}  # fmt: skip
+    "prod": "prod",
+    "production": "prod",
+    "prd": "prod",
+    "live": "prod",
+    "prod1": "prod",
+    "staging": "staging",
+    "stage": "staging",
+    "stg": "staging",
+    "preprod": "staging",
+    "pre-prod": "staging",
+    "dev": "dev",
+    "development": "dev",
+    "develop": "dev",
+    "test": "test",
+    "testing": "test",
+    "qa": "test",
+    "uat": "test",
+    "sandbox": "sandbox",
+    "sbx": "sandbox",
+}
 _CONTAINERS = ("envs", "env", "environments", "environment", "live", "accounts", "stacks", "stages")
 ENV_KEYS = ("environment", "env", "stage", "environment_name", "env_name")
 _ACCOUNT = re.compile(r"(?<!\d)(\d{12})(?!\d)")
@@ -55,9 +69,9 @@ def from_path(path: str) -> Environment | None:
             if name:
                 return Environment(name, f"path segment {part}/{parts[index + 1]}")
     for part in reversed(parts):
-        for token in re.split(r"[-_.]", part):
-            name = normalise(token)
-            if name and token != "live":  # "live" alone is too common a folder name outside envs
+        for piece in re.split(r"[-_.]", part):
+            name = normalise(piece)
+            if name and piece != "live":  # "live" alone is too common a folder name outside envs
                 return Environment(name, f"path segment {part}")
     return None
 
@@ -66,8 +80,8 @@ def from_tfvars(context: str) -> Environment | None:
     if not context:
         return None
     stem = context.removesuffix(".json").removesuffix(".tfvars")
-    for token in re.split(r"[-_.]", stem):
-        name = normalise(token)
+    for piece in re.split(r"[-_.]", stem):
+        name = normalise(piece)
         if name:
             return Environment(name, f"tfvars file {context}")
     return None

@@ -12,6 +12,8 @@ resources are :class:`Ref` (so later checks can follow who uses what).
 
 from __future__ import annotations
 
+import io
+import pickle
 from dataclasses import dataclass, field
 from typing import Any, Literal, NamedTuple
 
@@ -20,6 +22,23 @@ Format = Literal["terraform", "tfvars", "plan", "cloudformation"]
 
 PathElement = str | int
 AttrPath = tuple[PathElement, ...]
+
+
+_MODEL_MODULES = frozenset({"nhigate.model", "nhigate.parsers.hclast", "nhigate.parsers.located"})
+_PLAIN_BUILTINS = frozenset({"dict", "list", "tuple", "set", "frozenset", "str", "int", "float", "bool", "bytes"})
+
+
+class ModelUnpickler(pickle.Unpickler):
+    """Loads nhigate's own model and plain builtins only: a tampered pickle cannot run code."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if module in _MODEL_MODULES or (module == "builtins" and name in _PLAIN_BUILTINS):
+            return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"refusing {module}.{name}")
+
+
+def load_model(data: bytes) -> Any:
+    return ModelUnpickler(io.BytesIO(data)).load()
 
 
 def reduce_by_fields(obj: Any) -> tuple[Any, tuple[Any, ...]]:
@@ -93,7 +112,7 @@ class ParseError:
     column: int | None = None
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Block:
     """One addressable unit of infrastructure code.
 
@@ -103,11 +122,14 @@ class Block:
     (``aws_iam_access_key``, ``AWS::IAM::AccessKey``, ``aws`` for a provider block).
     ``address`` is unique within the file's module or template (``aws_iam_access_key.ci``,
     ``data.aws_iam_policy_document.trust``, ``provider.aws.west``, ``Resources.CiKey``).
-    ``body`` is format-specific and keeps the positions of every attribute:
+    :attr:`body` is format-specific and keeps the positions of every attribute:
     a :class:`nhigate.parsers.hclast.Body` for Terraform, a located mapping for JSON/YAML.
-    """
 
-    __reduce__ = reduce_by_fields
+    When a block is pickled (the parse cache, results coming back from parser processes) its
+    body is pickled separately and only decoded when something reads it: most blocks of an
+    estate are never looked at by any check, and rebuilding their syntax trees dominated
+    cached scans.
+    """
 
     format: Format
     kind: str
@@ -116,9 +138,40 @@ class Block:
     address: str
     file: str
     span: Span
-    body: Any
+    body_data: Any
+    """The body, or its pickled bytes until first read; use :attr:`body`."""
     comments: tuple[tuple[int, str], ...] = ()
     """``(line, text)`` of every comment inside the block, for inline suppressions."""
+
+    @property
+    def body(self) -> Any:
+        if isinstance(self.body_data, bytes):
+            self.body_data = load_model(self.body_data)
+        return self.body_data
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        data = self.body_data
+        packed = data if isinstance(data, bytes) else pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
+        fields = (self.format, self.kind, self.type, self.name, self.address, self.file, self.span)
+        return (Block, (*fields, packed, self.comments))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Block):
+            return NotImplemented
+        mine = (self.format, self.kind, self.type, self.name, self.address, self.file, self.span, self.comments)
+        theirs = (
+            other.format,
+            other.kind,
+            other.type,
+            other.name,
+            other.address,
+            other.file,
+            other.span,
+            other.comments,
+        )
+        return mine == theirs and self.body == other.body
+
+    __hash__ = None  # type: ignore[assignment]
 
 
 @dataclass(slots=True)

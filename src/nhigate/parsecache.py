@@ -12,23 +12,16 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import io
 import os
 import pickle
 import tempfile
 from pathlib import Path
-from typing import Any
 
 from nhigate import __version__
 from nhigate.cache import cache_root
-from nhigate.model import ParsedFile
+from nhigate.model import ParsedFile, load_model
 
 MAX_CACHE_BYTES = 512 * 1024 * 1024
-_ALLOWED_MODULES = {
-    "nhigate.model",
-    "nhigate.parsers.hclast",
-    "nhigate.parsers.located",
-}
 # The modules whose code shapes or produces cached objects; their source is part of the key.
 _PRODUCING_MODULES = (
     "model.py",
@@ -41,14 +34,6 @@ _PRODUCING_MODULES = (
     "parsers/plan.py",
     "parsers/terraform.py",
 )
-_ALLOWED_BUILTINS = {"dict", "list", "tuple", "set", "frozenset", "str", "int", "float", "bool", "bytes"}
-
-
-class _ModelUnpickler(pickle.Unpickler):
-    def find_class(self, module: str, name: str) -> Any:
-        if module in _ALLOWED_MODULES or (module == "builtins" and name in _ALLOWED_BUILTINS):
-            return super().find_class(module, name)
-        raise pickle.UnpicklingError(f"refusing {module}.{name}")
 
 
 @functools.lru_cache(maxsize=1)
@@ -90,7 +75,7 @@ class ParseCache:
     def get(self, key: str, display: str) -> ParsedFile | None:
         try:
             with open(self._path(key), "rb") as handle:
-                loaded = _ModelUnpickler(io.BytesIO(handle.read())).load()
+                loaded = load_model(handle.read())
         except FileNotFoundError:
             return None
         except Exception:  # corrupted, truncated or tampered: a miss, never an error

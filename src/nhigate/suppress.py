@@ -2,7 +2,7 @@
 
 Inline syntax (a comment anywhere inside the Terraform block or CloudFormation resource)::
 
-    # nhigate:ignore NHI101,NHI103 reason="vendor integration needs a static key" approved_by="platform" expires=2027-03-31
+    # nhigate:ignore NHI101,NHI103 reason="vendor needs a static key" approved_by="platform" expires=2027-03-31
 
 (``//`` works in HCL too; CloudFormation JSON uses ``Metadata: {"nhigate": {"ignore": [{"id": ...,
 "reason": ..., "approved_by": ..., "expires": ...}]}}`` on the resource.)  A suppression without a
@@ -99,18 +99,20 @@ def _from_fields(
 ) -> Suppression:
     suppression = Suppression(rules, file, line, address, kind, fields.get("reason") or None, fields.get("approved_by"))
     if not rules:
-        suppression.problem = "names no check ID (write e.g. `nhigate:ignore NHI101 reason=\"...\"`)"
+        suppression.problem = 'names no check ID (write e.g. `nhigate:ignore NHI101 reason="..."`)'
     elif unknown := [r for r in rules if r not in known_rules]:
         suppression.problem = f"names unknown check ID(s) {', '.join(unknown)}"
     elif not suppression.reason:
-        suppression.problem = "has no reason; a suppression must say why (reason=\"...\")"
+        suppression.problem = 'has no reason; a suppression must say why (reason="...")'
     elif require_approver and not suppression.approved_by:
         suppression.problem = "has no approved_by, which this repository's configuration requires"
     if "expires" in fields:
         try:
             suppression.expires = dt.date.fromisoformat(fields["expires"])
         except ValueError:
-            suppression.problem = suppression.problem or f"has an invalid expires date {fields['expires']!r} (YYYY-MM-DD)"
+            suppression.problem = (
+                suppression.problem or f"has an invalid expires date {fields['expires']!r} (YYYY-MM-DD)"
+            )
     return suppression
 
 
@@ -126,42 +128,34 @@ def collect(blocks: list[Block], config: Config, known_rules: set[str]) -> Suppr
                     rules, fields = parsed
                     found.append(
                         _from_fields(
-                            rules, fields, block.file, line, block.address, "inSource", known_rules, config.require_approver
+                            rules,
+                            fields,
+                            block.file,
+                            line,
+                            block.address,
+                            "inSource",
+                            known_rules,
+                            config.require_approver,
                         )
                     )
-            found.extend(_metadata_suppressions(block, known_rules, config.require_approver))
             if found:
                 index.inline[(block.file, block.address)] = found
     for rule in config.ignore:
         fields = {"reason": rule.reason, **({"approved_by": rule.approved_by} if rule.approved_by else {})}
         suppression = _from_fields(
-            rule.rules, fields, config.source or "configuration", 0, "", "external", known_rules, config.require_approver
+            rule.rules,
+            fields,
+            config.source or "configuration",
+            0,
+            "",
+            "external",
+            known_rules,
+            config.require_approver,
         )
         suppression.expires = rule.expires
         suppression.path_glob, suppression.resource_glob = rule.path, rule.resource
         index.configured.append(suppression)
     return index
-
-
-def _metadata_suppressions(block: Block, known_rules: set[str], require_approver: bool) -> list[Suppression]:
-    """CloudFormation ``Metadata.nhigate.ignore`` entries (the only way in JSON, which has no comments)."""
-    if block.format != "cloudformation" or not isinstance(block.body, dict):
-        return []
-    metadata = block.body.get("Metadata")
-    nhigate = metadata.get("nhigate") if isinstance(metadata, dict) else None
-    entries = nhigate.get("ignore") if isinstance(nhigate, dict) else None
-    if not isinstance(entries, list):
-        return []
-    out = []
-    for entry in entries:
-        if not isinstance(entry, dict):
-            continue
-        rule = entry.get("id")
-        rules = tuple(r.strip().upper() for r in str(rule).split(",")) if rule else ()
-        fields = {k: str(v) for k, v in entry.items() if k in ("reason", "approved_by", "expires") and v is not None}
-        line = getattr(entry, "span", Span.at_line(block.span.line)).line
-        out.append(_from_fields(rules, fields, block.file, line, block.address, "inSource", known_rules, require_approver))
-    return out
 
 
 def apply(findings: list[Finding], index: SuppressionIndex, today: dt.date) -> None:

@@ -14,10 +14,9 @@ from typing import Any
 
 from nhigate.findings import Finding
 from nhigate.model import Ref, Unknown
-from nhigate.nhi.graph import Node, NhiGraph
+from nhigate.nhi.graph import NhiGraph, Node
 from nhigate.nhi.types import IMPERSONATION_ROLES, SERVICE_ACCOUNT_BINDINGS
 from nhigate.policy import policy_statements
-from nhigate.view import MISSING
 
 OWNER_KEYS = ("owner", "owners", "team", "contact")
 _DESCRIPTION_OWNER = re.compile(r"\bowner\s*[:=]\s*([\w.@/-]+)", re.IGNORECASE)
@@ -32,7 +31,7 @@ def owner_of(node: Node) -> str:
     if view.type in ("azuread_application", "azuread_service_principal"):
         owners = view.get("owners")
         if isinstance(owners, list) and owners:
-            return ", ".join(str(o) if not isinstance(o, Ref) else str(o) for o in owners)
+            return ", ".join(str(o) for o in owners)
         return "unknown (owners not known)" if isinstance(owners, (Unknown, Ref)) else "none"
     if view.type == "google_service_account":
         description = view.get("description")
@@ -175,7 +174,9 @@ def build_inventory(graph: NhiGraph, findings: list[Finding]) -> dict[str, Any]:
             }
         )
     identities.sort(key=lambda r: (r["environment"], r["location"], r["address"]))
-    owners_known = sum(1 for i in identities if i["owner"] not in ("none",) and not i["owner"].startswith(("unknown", "external")))
+    owners_known = sum(
+        1 for i in identities if i["owner"] not in ("none",) and not i["owner"].startswith(("unknown", "external"))
+    )
     return {
         "totals": {
             "identities": len(identities),
@@ -196,7 +197,17 @@ def to_csv(inventory: dict[str, Any]) -> str:
 
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    columns = ["address", "type", "location", "environment", "owner", "credentials", "consumers", "trusted_by", "findings"]
+    columns = [
+        "address",
+        "type",
+        "location",
+        "environment",
+        "owner",
+        "credentials",
+        "consumers",
+        "trusted_by",
+        "findings",
+    ]
     writer.writerow(columns)
     for row in inventory["identities"]:
         writer.writerow(
@@ -221,7 +232,8 @@ def to_markdown(inventory: dict[str, Any]) -> str:
         "# NHI inventory",
         "",
         f"{totals['identities']} identities, {totals['credentials']} credentials; owners: "
-        f"{totals['owners_known']} known, {totals['owners_missing']} missing, {totals['owners_unknown']} not determinable; "
+        f"{totals['owners_known']} known, {totals['owners_missing']} missing, "
+        f"{totals['owners_unknown']} not determinable; "
         f"environments: {', '.join(totals['environments']) or 'none inferred'}.",
         "",
         "| Identity | Environment | Owner | Credentials | Consumers | Trusted by | Findings |",
@@ -234,7 +246,8 @@ def to_markdown(inventory: dict[str, Any]) -> str:
     for row in inventory["identities"]:
         credentials = [f"`{c['address']}` ({c['lifetime']})" for c in row["credentials"]]
         lines.append(
-            f"| `{row['address']}`<br>{row['location']} | {row['environment']} | {row['owner']} | {cell(credentials)} | "
+            f"| `{row['address']}`<br>{row['location']} | {row['environment']} | {row['owner']} | "
+            f"{cell(credentials)} | "
             f"{cell(row['consumers'])} | {cell(row['trusted_by'])} | {' '.join(row['findings']) or '-'} |"
         )
     return "\n".join(lines) + "\n"

@@ -51,7 +51,9 @@ TYPES: dict[str, NhiType] = {
     "AWS::IAM::AccessKey": NhiType("credential", "aws-access-key", issued_to=(("UserName",),)),
     "aws_iam_service_specific_credential": NhiType("credential", "aws-service-password", issued_to=(("user_name",),)),
     "aws_iam_user_login_profile": NhiType("credential", "aws-console-password", issued_to=(("user",),)),
-    "google_service_account_key": NhiType("credential", "gcp-service-account-key", issued_to=(("service_account_id",),)),
+    "google_service_account_key": NhiType(
+        "credential", "gcp-service-account-key", issued_to=(("service_account_id",),)
+    ),
     "google_apikeys_key": NhiType("credential", "gcp-api-key"),
     "azuread_application_password": NhiType(
         "credential", "azure-client-secret", issued_to=(("application_id",), ("application_object_id",))
@@ -86,8 +88,9 @@ TYPES: dict[str, NhiType] = {
     "AWS::ECS::TaskDefinition": _workload("aws-ecs-task", ("TaskRoleArn",)),
     "aws_instance": _workload("aws-ec2-instance", ("iam_instance_profile",)),
     "AWS::EC2::Instance": _workload("aws-ec2-instance", ("IamInstanceProfile",)),
-    "aws_launch_template": _workload("aws-launch-template", ("iam_instance_profile", 0, "name"),
-                                     ("iam_instance_profile", 0, "arn")),  # fmt: skip
+    "aws_launch_template": _workload(
+        "aws-launch-template", ("iam_instance_profile", 0, "name"), ("iam_instance_profile", 0, "arn")
+    ),
     "aws_sfn_state_machine": _workload("aws-step-functions", ("role_arn",)),
     "AWS::StepFunctions::StateMachine": _workload("aws-step-functions", ("RoleArn",)),
     "aws_codebuild_project": _workload("aws-codebuild", ("service_role",)),
@@ -119,8 +122,9 @@ TYPES: dict[str, NhiType] = {
     "azurerm_windows_web_app": _workload("azure-web-app", ("identity", 0, "identity_ids", "*")),
     "azurerm_linux_virtual_machine": _workload("azure-vm", ("identity", 0, "identity_ids", "*")),
     "azurerm_windows_virtual_machine": _workload("azure-vm", ("identity", 0, "identity_ids", "*")),
-    "azurerm_kubernetes_cluster": _workload("azure-aks", ("identity", 0, "identity_ids", "*"),
-                                            ("kubelet_identity", 0, "user_assigned_identity_id")),  # fmt: skip
+    "azurerm_kubernetes_cluster": _workload(
+        "azure-aks", ("identity", 0, "identity_ids", "*"), ("kubelet_identity", 0, "user_assigned_identity_id")
+    ),
     "azurerm_container_app": _workload("azure-container-app", ("identity", 0, "identity_ids", "*")),
     "azurerm_cognitive_account": _workload("azure-ai-services", ("identity", 0, "identity_ids", "*"), ai=True),
     "azurerm_ai_services": _workload("azure-ai-services", ("identity", 0, "identity_ids", "*"), ai=True),

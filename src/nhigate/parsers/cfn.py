@@ -54,7 +54,36 @@ def cfn_blocks(path: str, doc: LocDict, text: str) -> list[Block]:
             blocks.append(Block("cloudformation", kind, block_type, logical_id, address, path, span, body))
     blocks.sort(key=lambda b: (b.span.line, b.span.column))
     _attach_comments(blocks, yaml_comments(doc, text))
+    for block in blocks:
+        extra = metadata_suppressions(block.body_data)
+        if extra:
+            block.comments = tuple(sorted((*block.comments, *extra)))
     return blocks
+
+
+def metadata_suppressions(resource: Any) -> list[tuple[int, str]]:
+    """``Metadata.nhigate.ignore`` entries as suppression comments (JSON has no comments).
+
+    Written in the inline syntax at the entry's line, so suppressions have one reader and the
+    body of every resource need not be inspected again after parsing.
+    """
+    metadata = resource.get("Metadata") if isinstance(resource, LocDict) else None
+    nhigate = metadata.get("nhigate") if isinstance(metadata, LocDict) else None
+    entries = nhigate.get("ignore") if isinstance(nhigate, LocDict) else None
+    if not isinstance(entries, LocList):
+        return []
+    out = []
+    for index, entry in enumerate(entries):
+        if not isinstance(entry, LocDict):
+            continue
+        rule = entry.get("id")
+        text = "nhigate:ignore " + (",".join(r.strip() for r in str(rule).split(",")) if rule else "")
+        for field in ("reason", "approved_by", "expires"):
+            value = entry.get(field)
+            if value is not None:
+                text += f' {field}="{str(value).replace(chr(34), chr(39))}"'
+        out.append((entries.item_spans[index].line, text))
+    return out
 
 
 def _members(section: LocDict) -> Iterator[tuple[LocDict, str, Any]]:

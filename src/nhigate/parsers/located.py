@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from nhigate.model import AttrPath, Span
+from nhigate.model import AttrPath, Span, reduce_by_fields
 
 
 class LocDict(dict[str, Any]):
@@ -67,6 +67,8 @@ class Intrinsic:
     the template used ``!GetAtt`` or ``{"Fn::GetAtt": ...}``.  ``args`` is the argument as written,
     except that ``Fn::GetAtt`` is always ``[logical_id, attribute]``.
     """
+
+    __reduce__ = reduce_by_fields
 
     name: str
     args: Any

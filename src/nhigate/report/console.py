@@ -57,9 +57,13 @@ def render_console(scan: ScanResult, gate: Gate, stream: TextIO) -> None:
     )
     console.print(summary)
     if scan.fixed:
-        console.print(f"[green]{len(scan.fixed)} baselined finding(s) no longer occur[/green] (fixed; the baseline can shrink):")
+        console.print(
+            f"[green]{len(scan.fixed)} baselined finding(s) no longer occur[/green] (fixed; the baseline can shrink):"
+        )
         for entry in scan.fixed:
-            console.print(f"  {escape(entry.get('rule_id', ''))} {escape(entry.get('file', ''))} {escape(entry.get('resource', ''))}")
+            console.print(
+                "  " + escape(" ".join(str(entry.get(k, "")) for k in ("rule_id", "file", "resource")))
+            )
     for problem in scan.problems:
         console.print(f"[yellow]warning:[/yellow] {escape(problem)}")
     for note in scan.notifications:
@@ -67,7 +71,9 @@ def render_console(scan: ScanResult, gate: Gate, stream: TextIO) -> None:
             where = f"{note.file}:{note.line}: " if note.file else ""
             console.print(f"[red]internal error:[/red] {escape(where + note.message)}")
     if gate.engine_errors:
-        console.print(f"[bold red]Gate failed[/bold red]: nhigate itself failed {gate.engine_errors} time(s) (see above).")
+        console.print(
+            f"[bold red]Gate failed[/bold red]: nhigate itself failed {gate.engine_errors} time(s) (see above)."
+        )
     elif gate.failed:
         console.print(f"[bold red]Gate failed[/bold red]: {len(gate.failing)} finding(s) at or above '{gate.fail_on}'.")
     else:

@@ -1,4 +1,4 @@
-"""JUnit XML for CI systems that show test results: one test case per check × file.
+"""JUnit XML for CI systems that show test results: one test case per check and file.
 
 A test case fails when the file has findings of that check that fail the gate; findings below
 ``--fail-on`` or suppressed are listed in ``system-out`` so the report stays complete.  Every

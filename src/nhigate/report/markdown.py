@@ -61,7 +61,12 @@ def build_markdown(scan: ScanResult, gate: Gate) -> str:
         lines.append("")
     if shown:
         title = "New findings" if compared else "Findings"
-        lines += [f"### {title}", "", "| Severity | Rule | Location | Resource | Finding |", "| --- | --- | --- | --- | --- |"]
+        lines += [
+            f"### {title}",
+            "",
+            "| Severity | Rule | Location | Resource | Finding |",
+            "| --- | --- | --- | --- | --- |",
+        ]
         for finding in shown[:MAX_ROWS]:
             check = scan.catalog[finding.rule_id]
             lines.append(
@@ -73,7 +78,9 @@ def build_markdown(scan: ScanResult, gate: Gate) -> str:
         lines.append("")
     if scan.fixed:
         lines += [f"### Fixed ({len(scan.fixed)})", ""]
-        lines += [f"- {e.get('rule_id')} `{e.get('resource') or '-'}` in {e.get('file')}" for e in scan.fixed[:MAX_ROWS]]
+        lines += [
+            f"- {e.get('rule_id')} `{e.get('resource') or '-'}` in {e.get('file')}" for e in scan.fixed[:MAX_ROWS]
+        ]
         lines.append("")
     if shown:
         top, count = Counter(f.rule_id for f in shown).most_common(1)[0]

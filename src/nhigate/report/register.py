@@ -9,7 +9,9 @@ from typing import Any
 from nhigate.suppress import Suppression
 
 
-def rows(suppressions: list[Suppression], baseline: list[dict[str, Any]], source: str, today: dt.date) -> list[dict[str, Any]]:
+def rows(
+    suppressions: list[Suppression], baseline: list[dict[str, Any]], source: str, today: dt.date
+) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for item in suppressions:
         state = "invalid" if item.problem else ("expired" if item.expires and item.expires < today else "active")
@@ -19,7 +21,9 @@ def rows(suppressions: list[Suppression], baseline: list[dict[str, Any]], source
             {
                 "rules": list(item.rules),
                 "kind": "inline" if item.kind == "inSource" else "config",
-                "location": f"{item.file}:{item.line}" if item.kind == "inSource" else f"{item.file} ({item.path_glob})",
+                "location": f"{item.file}:{item.line}"
+                if item.kind == "inSource"
+                else f"{item.file} ({item.path_glob})",
                 "resource": item.address or item.resource_glob or "",
                 "reason": item.reason or "",
                 "approved_by": item.approved_by or "",
@@ -55,8 +59,14 @@ def markdown(table: list[dict[str, Any]]) -> str:
     ]
     for row in table:
         cells = [
-            ", ".join(row["rules"]), row["kind"], row["location"], row["resource"] or "-", row["reason"] or "-",
-            row["approved_by"] or "-", row["expires"] or "never", "-" if row["days_left"] is None else str(row["days_left"]),
+            ", ".join(row["rules"]),
+            row["kind"],
+            row["location"],
+            row["resource"] or "-",
+            row["reason"] or "-",
+            row["approved_by"] or "-",
+            row["expires"] or "never",
+            "-" if row["days_left"] is None else str(row["days_left"]),
             row["status"],
         ]
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
