@@ -128,6 +128,12 @@ def scan(
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Parse every file again (ignore the parse cache).")
     ] = False,
+    shard: Annotated[
+        str | None, typer.Option("--shard", metavar="K/N", help="Scan only part K of N of the estate (see `merge`).")
+    ] = None,
+    shard_output: Annotated[
+        Path | None, typer.Option("--shard-output", help="Where --shard writes its mergeable result.")
+    ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show Python tracebacks of internal errors.")] = False,
 ) -> None:
     """Scan Terraform and CloudFormation and gate on the findings."""
@@ -152,11 +158,25 @@ def scan(
     missing = [str(p) for p in targets if not p.exists()]
     if missing:
         raise _fail_usage(f"no such file or directory: {', '.join(missing)}")
+    shard_spec = None
+    if shard is not None:
+        from nhigate.shards import ShardError, parse_spec
+
+        try:
+            shard_spec = parse_spec(shard)
+        except ShardError as exc:
+            raise _fail_usage(str(exc)) from None
     options = ScanOptions(
-        paths=targets, jobs=jobs, only_checks=only, skip_checks=skip, config=config, use_cache=not no_cache
+        paths=targets,
+        jobs=jobs,
+        only_checks=only,
+        skip_checks=skip,
+        config=config,
+        use_cache=not no_cache,
+        shard=shard_spec,
     )
     try:
-        result = run_scan(options)
+        result = _scan_or_shard(options, shard_output)
     except Exception as exc:  # engine fault outside per-file isolation: say so, exit 2
         if debug:
             raise
@@ -182,6 +202,59 @@ def scan(
     threshold = fail_on.value if fail_on is not None else (config.fail_on or "low")
     gate = evaluate_gate(result.findings, threshold, result.engine_errors)
 
+    _emit(result, gate, output_format, {"sarif": sarif, "json": json_out, "junit": junit, "markdown": markdown})
+    raise typer.Exit(1 if gate.failed else 0)
+
+
+def _scan_or_shard(options: Any, shard_output: Path | None) -> Any:
+    """A normal scan, or a shard scan that also writes its mergeable result."""
+    from nhigate.engine import analyze, parse_phase
+
+    parsed = parse_phase(options)
+    if options.shard is not None:
+        from nhigate import shards
+
+        number, count = options.shard
+        target = shard_output or Path(f"nhigate-shard-{number}-of-{count}.bin")
+        try:
+            shards.write(target, parsed, options.shard)
+        except OSError as exc:
+            raise _fail_usage(f"cannot write {target}: {exc.strerror}") from None
+        typer.echo(f"Shard {number}/{count}: {len(parsed.displays)} file(s) written to {target}", err=True)
+    return analyze(parsed, options)
+
+
+@app.command()
+def merge(
+    results: Annotated[list[Path], typer.Argument(help="Shard results written by `scan --shard K/N`.")],
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="What goes to stdout.")
+    ] = OutputFormat.console,
+    sarif: Annotated[Path | None, typer.Option("--sarif", help="Also write SARIF 2.1.0 to FILE.")] = None,
+    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the JSON report to FILE.")] = None,
+    junit: Annotated[Path | None, typer.Option("--junit", help="Also write JUnit XML to FILE.")] = None,
+    markdown: Annotated[Path | None, typer.Option("--markdown", help="Also write a Markdown summary to FILE.")] = None,
+    fail_on: Annotated[FailOn | None, typer.Option("--fail-on", help="Lowest severity that fails the gate.")] = None,
+    config_file: Annotated[Path | None, typer.Option("--config", help="Configuration file.")] = None,
+) -> None:
+    """Combine shard results and run every check, project-wide ones included, over the union."""
+    from nhigate.catalog import CatalogError, load_catalog
+    from nhigate.config import ConfigError, load_config
+    from nhigate.engine import ScanOptions, analyze
+    from nhigate.gate import evaluate_gate
+    from nhigate.shards import ShardError
+    from nhigate.shards import merge as merge_shards
+
+    try:
+        config = load_config(config_file, load_catalog())
+        parsed, warnings = merge_shards(results)
+    except (CatalogError, ConfigError, ShardError) as exc:
+        raise _fail_usage(str(exc)) from None
+    for warning in warnings:
+        typer.echo(f"nhigate: warning: {warning}", err=True)
+    result = analyze(parsed, ScanOptions(paths=[], config=config))
+    threshold = fail_on.value if fail_on is not None else (config.fail_on or "low")
+    gate = evaluate_gate(result.findings, threshold, result.engine_errors)
     _emit(result, gate, output_format, {"sarif": sarif, "json": json_out, "junit": junit, "markdown": markdown})
     raise typer.Exit(1 if gate.failed else 0)
 

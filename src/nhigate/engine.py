@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import zlib
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from nhigate.catalog import Check, load_catalog
@@ -40,6 +41,8 @@ class ScanOptions:
     today: dt.date | None = None
     use_cache: bool = True
     """Reuse parsed files from the user cache (``--no-cache`` turns it off)."""
+    shard: tuple[int, int] | None = None
+    """(K, N): parse only the K-th of N deterministic parts of the estate (split by directory)."""
     build_graph: bool = False
     """Build the NHI graph even without project-wide checks (``nhigate inventory``)."""
     cwd: Path | None = None
@@ -186,27 +189,60 @@ def _suppress(
     return index.all()
 
 
-def scan(options: ScanOptions) -> ScanResult:
-    catalog = load_catalog()
+@dataclass
+class Parsed:
+    """What the parse phase produced: every candidate (display path) with its parse result.
+
+    A shard result is this, written to a file, so ``nhigate merge`` can analyse the union.
+    """
+
+    displays: list[str]
+    results: list[ParsedFile | None]
+    problems: list[str]
+    focus: set[str] | None = None
+
+
+def shard_of(display: str, count: int) -> int:
+    """The shard (1..count) of a file: by its directory, so a root module stays together."""
+    directory = str(PurePosixPath(display).parent)
+    return zlib.crc32(directory.encode("utf-8")) % count + 1
+
+
+def parse_phase(options: ScanOptions) -> Parsed:
     config = options.config
     base = Path(os.path.abspath(options.cwd or Path.cwd()))
     candidates, problems = discover(options.paths, config.exclude, base)
     focus = _changed_files(options.paths, candidates)
     if focus is not None:
         candidates = sorted({*candidates, *_module_context(candidates, config.exclude, base)})
+    if options.shard is not None:
+        number, count = options.shard
+        candidates = [c for c in candidates if shard_of(c.display, count) == number]
     jobs = options.jobs or default_jobs()
     parsed = parse_all(candidates, jobs, config.max_file_bytes, options.use_cache)
     if options.use_cache and len(candidates) >= PARALLEL_THRESHOLD:
         from nhigate.parsecache import ParseCache
 
         ParseCache().prune()
+    return Parsed([c.display for c in candidates], parsed, problems, focus)
 
+
+def scan(options: ScanOptions) -> ScanResult:
+    return analyze(parse_phase(options), options)
+
+
+def analyze(phase: Parsed, options: ScanOptions) -> ScanResult:
+    """Everything after parsing: scopes, checks, project-wide checks, suppressions."""
+    catalog = load_catalog()
+    config = options.config
+    base = Path(os.path.abspath(options.cwd or Path.cwd()))
+    problems, focus = list(phase.problems), phase.focus
     files: list[FileRecord] = []
     findings: list[Finding] = []
     notifications: list[Notification] = []
     good: list[ParsedFile] = []
-    for candidate, result in zip(candidates, parsed, strict=True):
-        if focus is not None and candidate.display not in focus:
+    for display, result in zip(phase.displays, phase.results, strict=True):
+        if focus is not None and display not in focus:
             if result is not None and result.error is None:  # context for evaluation, not reported
                 files.append(FileRecord(result.path, result.format, "context", result.lines))
                 good.append(result)
@@ -221,7 +257,7 @@ def scan(options: ScanOptions) -> ScanResult:
                 )
             continue
         if result is None:
-            files.append(FileRecord(candidate.display, None, "not-iac"))
+            files.append(FileRecord(display, None, "not-iac"))
         elif result.error is not None:
             files.append(FileRecord(result.path, result.format, "failed", result.lines, result.error.message))
             findings.append(_unparsable(result))
