@@ -140,7 +140,6 @@ def scan(
     from nhigate.catalog import CatalogError, load_catalog
     from nhigate.config import ConfigError, load_config
     from nhigate.engine import ScanOptions
-    from nhigate.engine import scan as run_scan
     from nhigate.gate import evaluate_gate
 
     try:

@@ -67,11 +67,11 @@ def _read(path: Path) -> dict[str, Any]:
 def merge(paths: list[Path]) -> tuple[Parsed, list[str]]:
     """The union of shard results, and warnings (missing shards)."""
     documents = [_read(p) for p in paths]
-    counts = {tuple(d["shard"])[1] for d in documents}
+    counts = {d["shard"][1] for d in documents}
     if len(counts) != 1:
         raise ShardError(f"shard results come from different splits (N = {sorted(counts)})")
     count = counts.pop()
-    present = {tuple(d["shard"])[0] for d in documents}
+    present = {d["shard"][0] for d in documents}
     warnings = [
         f"shard {k}/{count} is missing: its files are not in this result"
         for k in range(1, count + 1)
