@@ -317,7 +317,7 @@ def _applies(check: Check, view: ResourceView) -> bool:
     return (
         check.scope == "resource"
         and view.block.kind in check.block_kinds
-        and view.block.format in check.formats
+        and ("terraform" if view.block.format == "tfvars" else view.block.format) in check.formats
         and (view.type in check.resource_types or "*" in check.resource_types)
     )
 

@@ -82,6 +82,8 @@ def _walk(value: Any, path: tuple[str | int, ...]) -> Any:
     return value
 
 
+_TRANSPARENT_CALLS = frozenset({"jsonencode", "tomap", "tolist", "toset", "sensitive", "nonsensitive"})
+
 MAX_INSTANCES = 64
 """for_each/count instances evaluated separately; beyond this the block is checked once, unbound."""
 
@@ -190,6 +192,9 @@ class TerraformView(ResourceView):
                 break
             best, body = nested[index].span, nested[index].body
         while expr is not None and remaining:
+            if isinstance(expr, ast.Call) and expr.name in _TRANSPARENT_CALLS and len(expr.args) == 1:
+                expr = expr.args[0]  # jsonencode([...]), tomap({...}): the literal inside is the place
+                continue
             head = remaining.pop(0)
             if isinstance(expr, ast.ObjectExpr):
                 item = next((i for i in expr.items if isinstance(i.key, ast.Literal) and i.key.value == head), None)
@@ -222,7 +227,9 @@ class PlanView(ResourceView):
 
     def __init__(self, block: Block) -> None:
         super().__init__(block)
-        values = block.body.get("values") if isinstance(block.body, dict) else None
+        body = block.body if isinstance(block.body, dict) else {}
+        # A provider's configuration (``expressions``) is its body; a resource's is ``values``.
+        values = body if block.kind == "provider" else body.get("values")
         self._values: Any = values if isinstance(values, dict) else {}
 
     def get(self, *path: str | int) -> Any:
@@ -245,7 +252,8 @@ class CloudFormationView(ResourceView):
     def __init__(self, block: Block, parameters: dict[str, Any]) -> None:
         super().__init__(block)
         body = block.body if isinstance(block.body, dict) else {}
-        props = body.get("Properties")
+        # A parameter's own keys (Type, Default, NoEcho) are its values; a resource's are Properties.
+        props = body if block.kind == "parameter" else body.get("Properties")
         self._props: Any = props if isinstance(props, LocDict) else LocDict(block.span)
         self._parameters = parameters
 

@@ -6,7 +6,7 @@ every predicate's signature; the catalog contract test fails if a YAML names a m
 
 from __future__ import annotations
 
-from nhigate.checks import long_lived
+from nhigate.checks import hardcoded, long_lived
 from nhigate.checks.base import Predicate, ProjectPredicate
 
 PREDICATES: dict[str, Predicate] = {
@@ -17,6 +17,8 @@ PREDICATES: dict[str, Predicate] = {
     "azure_credential_lifetime": long_lived.azure_credential_lifetime,
     "azure_certificate_lifetime": long_lived.azure_certificate_lifetime,
     "azure_key_auth_enabled": long_lived.azure_key_auth_enabled,
+    "hardcoded_secret": hardcoded.hardcoded_secret,
+    "provider_credentials": hardcoded.provider_credentials,
 }
 
 # Project-wide checks (``scope: project``): they see the NHI graph of the whole scan.

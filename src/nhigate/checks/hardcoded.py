@@ -1,0 +1,210 @@
+"""Family ``hardcoded-secret``: secret values written into the infrastructure code.
+
+A secret is reported where it is *written* — the literal in a provider block, a resource
+attribute, a variable default, a local, a ``.tfvars`` assignment or a CloudFormation parameter
+default — not again at every place it flows to, so one leaked value is one finding.  A value that
+comes from a reference, a ``random_password`` result, a variable without a default, or a dynamic
+reference (``{{resolve:secretsmanager:...}}``) is not a literal and is never reported.  Messages
+name the attribute, the kind of secret and a short fingerprint; never the value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from nhigate.checks.base import CheckContext
+from nhigate.findings import Violation, path_text
+from nhigate.model import AttrPath
+from nhigate.parsers import hclast as ast
+from nhigate.parsers.located import Intrinsic
+from nhigate.secrets import SecretMatch, find_token_shapes, literal_secret
+from nhigate.view import ResourceView, TerraformView
+
+# Attributes that hold a secret whatever they are called: (type, attribute) -> kind of secret.
+SECRET_ATTRIBUTES: dict[tuple[str, str], str] = {
+    ("github_actions_secret", "plaintext_value"): "GitHub Actions secret",
+    ("github_actions_environment_secret", "plaintext_value"): "GitHub Actions secret",
+    ("github_actions_organization_secret", "plaintext_value"): "GitHub Actions secret",
+    ("aws_secretsmanager_secret_version", "secret_string"): "Secrets Manager secret value",
+    ("aws_ssm_parameter", "value"): "SSM parameter value",
+    ("azurerm_key_vault_secret", "value"): "Key Vault secret value",
+    ("google_secret_manager_secret_version", "secret_data"): "Secret Manager secret value",
+    ("vault_generic_secret", "data_json"): "Vault secret",
+    ("vault_kv_secret_v2", "data_json"): "Vault secret",
+    ("kubernetes_secret", "data"): "Kubernetes secret",
+    ("kubernetes_secret_v1", "data"): "Kubernetes secret",
+    ("AWS::SecretsManager::Secret", "SecretString"): "Secrets Manager secret value",
+    ("AWS::SSM::Parameter", "Value"): "SSM parameter value",
+}
+# Keys whose sibling names the value: ECS/Cloud Run/Kubernetes env lists ({name = X, value = Y}).
+_NAME_KEYS = ("name", "Name")
+_VALUE_KEYS = ("value", "Value")
+_SKIP_ATTRIBUTES = frozenset({"description", "Description", "tags", "Tags", "labels", "tags_all"})
+_MAX_DEPTH = 12
+
+
+def _describe(match: SecretMatch, where: str) -> str:
+    return f"{match.description} written in {where} ({match.fingerprint}); keep it in a secret store and reference it"
+
+
+def _check_string(name: str, value: str, type_name: str, top: str) -> SecretMatch | None:
+    forced = SECRET_ATTRIBUTES.get((type_name, top))
+    if forced is not None and name == top:
+        match = literal_secret("password", value)
+        if match is not None:
+            return match
+    return literal_secret(name, value)
+
+
+# -- Terraform: walk the syntax tree, so only literals written here count ---------------------
+
+
+def _terraform_literals(body: ast.Body, prefix: AttrPath) -> Iterator[tuple[AttrPath, str, ast.Expr]]:
+    for name, attribute in body.attributes.items():
+        if name in _SKIP_ATTRIBUTES and not prefix:
+            continue
+        yield from _expr_literals(attribute.value, (*prefix, name), name, 0)
+    counts: dict[str, int] = {}
+    for block in body.blocks:
+        if block.type == "dynamic":
+            continue
+        index = counts.get(block.type, 0)
+        counts[block.type] = index + 1
+        yield from _terraform_literals(block.body, (*prefix, block.type, index))
+
+
+def _expr_literals(expr: ast.Expr, path: AttrPath, name: str, depth: int) -> Iterator[tuple[AttrPath, str, ast.Expr]]:
+    if depth > _MAX_DEPTH:
+        return
+    if (isinstance(expr, ast.Literal) and isinstance(expr.value, str)) or isinstance(expr, ast.Template):
+        yield path, name, expr
+    elif isinstance(expr, ast.ObjectExpr):
+        env_name = None
+        for candidate in expr.items:
+            named = isinstance(candidate.key, ast.Literal) and candidate.key.value in _NAME_KEYS
+            if named and isinstance(candidate.value, ast.Literal):
+                env_name = candidate.value.value
+        for item in expr.items:
+            if not isinstance(item.key, ast.Literal):
+                continue
+            key = str(item.key.value)
+            label = str(env_name) if env_name is not None and key in _VALUE_KEYS else key
+            yield from _expr_literals(item.value, (*path, key), label, depth + 1)
+    elif isinstance(expr, ast.TupleExpr):
+        for index, element in enumerate(expr.items):
+            yield from _expr_literals(element, (*path, index), name, depth + 1)
+    elif isinstance(expr, ast.Call) and expr.name in ("jsonencode", "tomap", "merge", "tolist", "concat"):
+        for argument in expr.args:
+            yield from _expr_literals(argument, path, name, depth + 1)
+
+
+def _terraform_matches(view: TerraformView, prefix: AttrPath = ()) -> Iterator[tuple[AttrPath, SecretMatch]]:
+    for path, name, expr in _terraform_literals(view.block.body, prefix):
+        top = str(path[0]) if path else name
+        if isinstance(expr, ast.Literal):
+            match = _check_string(name, str(expr.value), view.type, top)
+            if match is not None:
+                yield path, match
+        elif isinstance(expr, ast.Template):  # "Bearer ${var.x}" is not a literal, an embedded token is
+            text = "".join(p for p in expr.parts if isinstance(p, str))
+            shapes = find_token_shapes(text)
+            if shapes:
+                yield path, shapes[0]
+
+
+# -- JSON/YAML values (CloudFormation, plan): concrete strings, intrinsics skipped -------------
+
+
+def _value_matches(
+    value: Any, path: AttrPath, name: str, type_name: str, depth: int = 0
+) -> Iterator[tuple[AttrPath, SecretMatch]]:
+    if depth > _MAX_DEPTH or isinstance(value, Intrinsic):
+        return
+    if isinstance(value, str):
+        top = str(path[0]) if path else name
+        match = _check_string(name, value, type_name, top)
+        if match is not None:
+            yield path, match
+    elif isinstance(value, dict):
+        env_name = next((value[k] for k in _NAME_KEYS if isinstance(value.get(k), str)), None)
+        for key, item in value.items():
+            if not path and key in _SKIP_ATTRIBUTES:
+                continue
+            label = env_name if env_name is not None and key in _VALUE_KEYS else str(key)
+            yield from _value_matches(item, (*path, key), label, type_name, depth + 1)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _value_matches(item, (*path, index), name, type_name, depth + 1)
+
+
+def _raw_values(view: ResourceView) -> Any:
+    body = view.block.body
+    if view.block.format == "plan":
+        return body.get("values") if isinstance(body, dict) else None
+    if view.block.kind == "parameter":
+        return None
+    return body.get("Properties") if isinstance(body, dict) else None
+
+
+# -- predicates ----------------------------------------------------------------------------------
+
+
+def hardcoded_secret(view: ResourceView, ctx: CheckContext) -> Iterator[Violation]:
+    """A secret literal in a resource, data source, module call, variable default, local, tfvars
+    assignment or CloudFormation parameter default."""
+    kind = view.block.kind
+    if isinstance(view, TerraformView):
+        if kind == "variable":
+            default = view.block.body.attributes.get("default")
+            if default is None:
+                return
+            for path, name, expr in _expr_literals(default.value, ("default",), view.block.name, 0):
+                if isinstance(expr, ast.Literal):
+                    match = literal_secret(name if path != ("default",) else view.block.name, str(expr.value))
+                    if match is not None:
+                        yield Violation(
+                            path,
+                            _describe(match, f"the default of variable {view.block.name}"),
+                            agentic=match.model_api,
+                        )
+            return
+        where = {"locals": "local", "tfvars": "the tfvars assignment"}.get(kind, "")
+        for path, match in _terraform_matches(view):
+            label = f"{where} {path[0]}" if kind in ("locals", "tfvars") else f"attribute {path_text(path)}"
+            yield Violation(path, _describe(match, label), agentic=match.model_api)
+        return
+    if kind == "parameter":
+        default = view.block.body.get("Default") if isinstance(view.block.body, dict) else None
+        if isinstance(default, str):
+            match = literal_secret(view.block.name, default)
+            if match is not None:
+                yield Violation(
+                    ("Default",),
+                    _describe(match, f"the default of parameter {view.block.name}"),
+                    agentic=match.model_api,
+                )
+        return
+    for path, match in _value_matches(_raw_values(view), (), "", view.type):
+        yield Violation(path, _describe(match, f"attribute {path_text(path)}"), agentic=match.model_api)
+
+
+def provider_credentials(view: ResourceView, ctx: CheckContext) -> Iterator[Violation]:
+    """A provider configured with a literal credential (access key, client secret, token)."""
+    if isinstance(view, TerraformView):
+        for path, match in _terraform_matches(view):
+            yield Violation(
+                path, _describe(match, f"provider {view.block.type} {path_text(path)}"), severity="critical"
+            )
+        return
+    # plan JSON: configuration.provider_config.<name>.expressions.<attr>.constant_value
+    expressions = view.get("expressions")
+    if not isinstance(expressions, dict):
+        return
+    for attribute, expression in expressions.items():
+        constant = expression.get("constant_value") if isinstance(expression, dict) else None
+        if isinstance(constant, str):
+            found = literal_secret(attribute, constant)
+            if found is not None:
+                path = ("expressions", attribute, "constant_value")
+                yield Violation(path, _describe(found, f"provider {view.block.type} {attribute}"), severity="critical")
