@@ -27,6 +27,7 @@ _PRODUCING_MODULES = (
     "model.py",
     "parsers/__init__.py",
     "parsers/hcl.py",
+    "parsers/hcl_ts.py",
     "parsers/hclast.py",
     "parsers/located.py",
     "parsers/locdata.py",
