@@ -391,7 +391,7 @@ def _run_checks(
     Findings are keyed by fingerprint, so a block reported by several tfvars contexts, module
     instances or for_each instances is reported once (the first, in scope order).
     """
-    from nhigate.checks.registry import PREDICATES
+    from nhigate.checks.registry import PREDICATES, SECRET_SCANNING
 
     contexts = {cid: replace(ctx, scope=scope) for cid, ctx in base_contexts.items()}
     for block_view in scope:
@@ -400,7 +400,12 @@ def _run_checks(
             continue
         checked.add((block_view.block.file, block_view.block.address))
         evaluated.update((check.id, block_view.block.file) for check in applicable)
-        for view, check in ((v, c) for v in _instances(block_view) for c in applicable):
+        literal = [c for c in applicable if c.predicate in SECRET_SCANNING]
+        valued = [c for c in applicable if c.predicate not in SECRET_SCANNING]
+        runs = [(block_view, c) for c in literal if block_view.block.secret_hint]
+        if valued:
+            runs += [(v, c) for v in _instances(block_view) for c in valued]
+        for view, check in runs:
             predicate = PREDICATES[check.predicate or ""]
             try:
                 violations = list(predicate(view, contexts[check.id]))

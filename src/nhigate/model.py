@@ -142,6 +142,8 @@ class Block:
     """The body, or its pickled bytes until first read; use :attr:`body`."""
     comments: tuple[tuple[int, str], ...] = ()
     """``(line, text)`` of every comment inside the block, for inline suppressions."""
+    secret_hint: bool = True
+    """False when the block's source text cannot hold a secret (:mod:`nhigate.secret_hint`)."""
 
     @property
     def body(self) -> Any:
@@ -153,7 +155,7 @@ class Block:
         data = self.body_data
         packed = data if isinstance(data, bytes) else pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
         fields = (self.format, self.kind, self.type, self.name, self.address, self.file, self.span)
-        return (Block, (*fields, packed, self.comments))
+        return (Block, (*fields, packed, self.comments, self.secret_hint))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Block):

@@ -34,6 +34,8 @@ _PRODUCING_MODULES = (
     "parsers/cfn.py",
     "parsers/plan.py",
     "parsers/terraform.py",
+    "secret_hint.py",
+    "secrets.py",
 )
 
 

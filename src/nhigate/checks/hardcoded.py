@@ -18,25 +18,10 @@ from nhigate.findings import Violation, path_text
 from nhigate.model import AttrPath
 from nhigate.parsers import hclast as ast
 from nhigate.parsers.located import Intrinsic
+from nhigate.secret_hint import SECRET_ATTRIBUTES
 from nhigate.secrets import SecretMatch, find_token_shapes, literal_secret
 from nhigate.view import ResourceView, TerraformView
 
-# Attributes that hold a secret whatever they are called: (type, attribute) -> kind of secret.
-SECRET_ATTRIBUTES: dict[tuple[str, str], str] = {
-    ("github_actions_secret", "plaintext_value"): "GitHub Actions secret",
-    ("github_actions_environment_secret", "plaintext_value"): "GitHub Actions secret",
-    ("github_actions_organization_secret", "plaintext_value"): "GitHub Actions secret",
-    ("aws_secretsmanager_secret_version", "secret_string"): "Secrets Manager secret value",
-    ("aws_ssm_parameter", "value"): "SSM parameter value",
-    ("azurerm_key_vault_secret", "value"): "Key Vault secret value",
-    ("google_secret_manager_secret_version", "secret_data"): "Secret Manager secret value",
-    ("vault_generic_secret", "data_json"): "Vault secret",
-    ("vault_kv_secret_v2", "data_json"): "Vault secret",
-    ("kubernetes_secret", "data"): "Kubernetes secret",
-    ("kubernetes_secret_v1", "data"): "Kubernetes secret",
-    ("AWS::SecretsManager::Secret", "SecretString"): "Secrets Manager secret value",
-    ("AWS::SSM::Parameter", "Value"): "SSM parameter value",
-}
 # Keys whose sibling names the value: ECS/Cloud Run/Kubernetes env lists ({name = X, value = Y}).
 _NAME_KEYS = ("name", "Name")
 _VALUE_KEYS = ("value", "Value")
@@ -48,9 +33,20 @@ def _describe(match: SecretMatch, where: str) -> str:
     return f"{match.description} written in {where} ({match.fingerprint}); keep it in a secret store and reference it"
 
 
-def _check_string(name: str, value: str, type_name: str, top: str) -> SecretMatch | None:
-    forced = SECRET_ATTRIBUTES.get((type_name, top))
-    if forced is not None and name == top:
+def _forced(view: ResourceView) -> frozenset[str]:
+    """Attributes of this resource that hold a secret whatever they are called.
+
+    An SSM parameter's ``value`` is a secret only for ``type = "SecureString"``: a plain ``String``
+    parameter holding a region name is configuration, not a credential.
+    """
+    names = {attribute for (type_name, attribute) in SECRET_ATTRIBUTES if type_name == view.type}
+    if view.type == "aws_ssm_parameter" and view.get("type") != "SecureString":
+        names.discard("value")
+    return frozenset(names)
+
+
+def _check_string(name: str, value: str, forced: frozenset[str], top: str) -> SecretMatch | None:
+    if top in forced and name == top:
         match = literal_secret("password", value)
         if match is not None:
             return match
@@ -100,10 +96,11 @@ def _expr_literals(expr: ast.Expr, path: AttrPath, name: str, depth: int) -> Ite
 
 
 def _terraform_matches(view: TerraformView, prefix: AttrPath = ()) -> Iterator[tuple[AttrPath, SecretMatch]]:
+    forced = _forced(view)
     for path, name, expr in _terraform_literals(view.block.body, prefix):
         top = str(path[0]) if path else name
         if isinstance(expr, ast.Literal):
-            match = _check_string(name, str(expr.value), view.type, top)
+            match = _check_string(name, str(expr.value), forced, top)
             if match is not None:
                 yield path, match
         elif isinstance(expr, ast.Template):  # "Bearer ${var.x}" is not a literal, an embedded token is
@@ -117,13 +114,13 @@ def _terraform_matches(view: TerraformView, prefix: AttrPath = ()) -> Iterator[t
 
 
 def _value_matches(
-    value: Any, path: AttrPath, name: str, type_name: str, depth: int = 0
+    value: Any, path: AttrPath, name: str, forced: frozenset[str], depth: int = 0
 ) -> Iterator[tuple[AttrPath, SecretMatch]]:
     if depth > _MAX_DEPTH or isinstance(value, Intrinsic):
         return
     if isinstance(value, str):
         top = str(path[0]) if path else name
-        match = _check_string(name, value, type_name, top)
+        match = _check_string(name, value, forced, top)
         if match is not None:
             yield path, match
     elif isinstance(value, dict):
@@ -132,10 +129,10 @@ def _value_matches(
             if not path and key in _SKIP_ATTRIBUTES:
                 continue
             label = env_name if env_name is not None and key in _VALUE_KEYS else str(key)
-            yield from _value_matches(item, (*path, key), label, type_name, depth + 1)
+            yield from _value_matches(item, (*path, key), label, forced, depth + 1)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _value_matches(item, (*path, index), name, type_name, depth + 1)
+            yield from _value_matches(item, (*path, index), name, forced, depth + 1)
 
 
 def _raw_values(view: ResourceView) -> Any:
@@ -185,7 +182,7 @@ def hardcoded_secret(view: ResourceView, ctx: CheckContext) -> Iterator[Violatio
                     agentic=match.model_api,
                 )
         return
-    for path, match in _value_matches(_raw_values(view), (), "", view.type):
+    for path, match in _value_matches(_raw_values(view), (), "", _forced(view)):
         yield Violation(path, _describe(match, f"attribute {path_text(path)}"), agentic=match.model_api)
 
 

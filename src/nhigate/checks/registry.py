@@ -23,3 +23,7 @@ PREDICATES: dict[str, Predicate] = {
 
 # Project-wide checks (``scope: project``): they see the NHI graph of the whole scan.
 PROJECT_PREDICATES: dict[str, ProjectPredicate] = {}
+
+# Predicates that read the code as written (literals), not evaluated values: they run once per
+# block (not per for_each instance) and only on blocks whose text may hold a secret.
+SECRET_SCANNING = frozenset({"hardcoded_secret", "provider_credentials"})

@@ -140,6 +140,18 @@ def _fast_parse(text: str) -> HclFile | None:
 
 def parse_text(display: str, text: str, how: str) -> ParsedFile | None:
     """Parse decoded text; raises only on engine faults (``parse_file`` isolates those)."""
+    parsed = _parse_text(display, text, how)
+    if parsed is not None and parsed.blocks:
+        from nhigate.secret_hint import may_hold_secret
+
+        lines = text.split("\n")
+        for block in parsed.blocks:
+            text_of_block = "\n".join(lines[block.span.line - 1 : block.span.end_line])
+            block.secret_hint = may_hold_secret(text_of_block, block.type)
+    return parsed
+
+
+def _parse_text(display: str, text: str, how: str) -> ParsedFile | None:
     lines = text.count("\n") + 1
     if how in ("hcl", "tfvars"):
         from nhigate.parsers.hcl import HclSyntaxError, parse_hcl

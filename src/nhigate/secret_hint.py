@@ -1,0 +1,44 @@
+"""A conservative, per-block pre-filter for the secret checks, computed once at parse time.
+
+The hard-coded-secret check looks at every block of an estate; most blocks (subnets, buckets,
+routes) cannot hold a secret, and reading their syntax trees is what made cached scans slow.
+This test on the block's source text is a strict superset of what :mod:`nhigate.secrets` can
+flag: every token rule's anchor (taken from the library itself, so the two cannot drift), every
+word a secret-bearing name is built from, and any long base64-like run (a blob that may hide a
+key).  A block without any of them is skipped without being read; a false "maybe" only costs time.
+"""
+
+from __future__ import annotations
+
+import re
+
+from nhigate import secrets
+
+# Attributes that hold a secret whatever they are called: (type, attribute) -> what it is.  Blocks
+# of these types always pass the pre-filter.
+SECRET_ATTRIBUTES: dict[tuple[str, str], str] = {
+    ("github_actions_secret", "plaintext_value"): "GitHub Actions secret",
+    ("github_actions_environment_secret", "plaintext_value"): "GitHub Actions secret",
+    ("github_actions_organization_secret", "plaintext_value"): "GitHub Actions secret",
+    ("aws_secretsmanager_secret_version", "secret_string"): "Secrets Manager secret value",
+    ("aws_ssm_parameter", "value"): "SSM SecureString parameter value",
+    ("azurerm_key_vault_secret", "value"): "Key Vault secret value",
+    ("google_secret_manager_secret_version", "secret_data"): "Secret Manager secret value",
+    ("vault_generic_secret", "data_json"): "Vault secret",
+    ("vault_kv_secret_v2", "data_json"): "Vault secret",
+    ("kubernetes_secret", "data"): "Kubernetes secret",
+    ("kubernetes_secret_v1", "data"): "Kubernetes secret",
+    ("AWS::SecretsManager::Secret", "SecretString"): "Secrets Manager secret value",
+}
+ALWAYS_SCANNED = frozenset(type_name for type_name, _ in SECRET_ATTRIBUTES)
+
+_NAME_WORDS = ("pass", "pwd", "secret", "ecret", "token", "key", "cred", "sas", "bearer", "conn", "hook", "auth")
+_ANCHORS = sorted({anchor for rule in secrets._RULES for anchor in rule.anchors})
+_HINT = re.compile(
+    "|".join(re.escape(word) for word in (*_NAME_WORDS, *_ANCHORS)) + r"|[A-Za-z0-9+/=_-]{40,}",
+    re.IGNORECASE,
+)
+
+
+def may_hold_secret(text: str, block_type: str = "") -> bool:
+    return block_type in ALWAYS_SCANNED or _HINT.search(text) is not None
