@@ -20,7 +20,7 @@ from nhigate.catalog import Check, load_catalog
 from nhigate.checks.base import AI_RESOURCE_TYPES, CheckContext
 from nhigate.config import Config
 from nhigate.discover import Candidate, discover
-from nhigate.findings import Finding, fingerprint
+from nhigate.findings import Finding, Location, ProjectViolation, Violation, fingerprint
 from nhigate.model import ParsedFile, Span
 from nhigate.scope import Scope
 from nhigate.view import ResourceView, TerraformView
@@ -345,25 +345,38 @@ def _run_project_check(
         )
         return
     for violation in violations:
-        view = violation.view
-        evaluated.add((check.id, view.block.file))
-        key = fingerprint(check.id, view.block.file, view.block.address, violation.path)
-        if key in unique:
-            continue
-        unique[key] = Finding(
-            fingerprint=key,
-            local_address=view.block.address,
-            rule_id=check.id,
-            severity=violation.severity or check.severity,
-            message=violation.message,
-            file=view.block.file,
-            span=view.span(violation.path),
-            address=view.address,
-            path=violation.path,
-            resource_type=view.type,
-            agentic=violation.agentic or check.agentic == "always",
-            related=list(violation.related),
-        )
+        evaluated.add((check.id, violation.view.block.file))
+        _record(unique, check, violation.view, violation, violation.message, list(violation.related))
+
+
+def _record(
+    unique: dict[str, Finding],
+    check: Check,
+    view: ResourceView,
+    violation: Violation | ProjectViolation,
+    message: str,
+    related: list[Location],
+) -> None:
+    """Turn a violation into a finding located by the view; the first one per fingerprint wins."""
+    key = fingerprint(check.id, view.block.file, view.block.address, violation.path)
+    if key in unique:
+        return
+    unique[key] = Finding(
+        fingerprint=key,
+        local_address=view.block.address,
+        rule_id=check.id,
+        severity=violation.severity or check.severity,
+        message=message,
+        file=view.block.file,
+        span=view.span(violation.path),
+        address=view.address,
+        path=violation.path,
+        resource_type=view.type,
+        agentic=violation.agentic
+        or check.agentic == "always"
+        or (check.agentic == "ai-resources" and view.type in AI_RESOURCE_TYPES),
+        related=related,
+    )
 
 
 def _context_note(scope: Scope, view: ResourceView) -> str:
@@ -421,24 +434,7 @@ def _run_checks(
                 )
                 continue
             for violation in violations:
-                key = fingerprint(check.id, view.block.file, view.block.address, violation.path)
-                if key in unique:
-                    continue
-                unique[key] = Finding(
-                    fingerprint=key,
-                    local_address=view.block.address,
-                    rule_id=check.id,
-                    severity=violation.severity or check.severity,
-                    message=violation.message + _context_note(scope, view),
-                    file=view.block.file,
-                    span=view.span(violation.path),
-                    address=view.address,
-                    path=violation.path,
-                    resource_type=view.type,
-                    agentic=violation.agentic
-                    or check.agentic == "always"
-                    or (check.agentic == "ai-resources" and view.type in AI_RESOURCE_TYPES),
-                )
+                _record(unique, check, view, violation, violation.message + _context_note(scope, view), [])
 
 
 def today() -> dt.date:

@@ -225,17 +225,7 @@ class _Converter:
         return _template(parts, self.span(node))
 
     def heredoc(self, node: Any) -> ast.Expr:
-        raw = str(node.children[0])
-        trim = raw.startswith("<<-")
-        lines = raw.split("\n")
-        content_lines = lines[1:-2] if lines[-1] == "" else lines[1:-1]
-        content_lines = [line.rstrip("\r") for line in content_lines]
-        if trim:
-            indents = [len(line) - len(line.lstrip()) for line in content_lines if line.strip()]
-            cut = min(indents, default=0)
-            content_lines = [line[cut:] for line in content_lines]
-        content = "\n".join(content_lines) + ("\n" if content_lines else "")
-        return split_template(content, self.span(node))
+        return split_template(heredoc_content(str(node.children[0])), self.span(node))
 
     def template_string(self, node: Any) -> ast.Expr:
         return ast.Literal(value=_unescape(str(node.children[0])[2:-2]), span=self.span(node))
@@ -361,6 +351,18 @@ class _Converter:
             grouping=grouping,
             span=self.span(node),
         )
+
+
+def heredoc_content(raw: str) -> str:
+    """The body of a heredoc token (``<<EOT`` ... ``EOT``), indentation trimmed for ``<<-``."""
+    lines = raw.split("\n")
+    content_lines = lines[1:-2] if lines[-1] == "" else lines[1:-1]
+    content_lines = [line.rstrip("\r") for line in content_lines]
+    if raw.startswith("<<-"):
+        indents = [len(line) - len(line.lstrip()) for line in content_lines if line.strip()]
+        cut = min(indents, default=0)
+        content_lines = [line[cut:] for line in content_lines]
+    return "\n".join(content_lines) + ("\n" if content_lines else "")
 
 
 def _template(parts: list[str | ast.Expr], span: Span) -> ast.Literal | ast.Template:

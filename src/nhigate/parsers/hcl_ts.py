@@ -62,7 +62,14 @@ import tree_sitter_hcl
 
 from nhigate.model import Span
 from nhigate.parsers import hclast as ast
-from nhigate.parsers.hcl import HclSyntaxError, _matching_brace, _template, _unescape, parse_expression
+from nhigate.parsers.hcl import (
+    HclSyntaxError,
+    _matching_brace,
+    _template,
+    _unescape,
+    heredoc_content,
+    parse_expression,
+)
 
 __all__ = ["TreeSitterRefusal", "parse_hcl_ts"]
 
@@ -844,15 +851,7 @@ class _Converter:
         if not (same_marker and same_end):
             _refuse("heredoc python-hcl2 delimits differently")
         self.cursor = end
-        lines = raw.split("\n")
-        content_lines = lines[1:-2] if lines[-1] == "" else lines[1:-1]
-        content_lines = [line.rstrip("\r") for line in content_lines]
-        if trim:
-            indents = [len(line) - len(line.lstrip()) for line in content_lines if line.strip()]
-            cut = min(indents, default=0)
-            content_lines = [line[cut:] for line in content_lines]
-        content = "\n".join(content_lines) + ("\n" if content_lines else "")
-        return _split_template(content, self.span(start, end)), end
+        return _split_template(heredoc_content(raw), self.span(start, end)), end
 
 
 _TEMPLATE_START = re.compile(r"\$\$\{|%%\{|\$\{|%\{")
