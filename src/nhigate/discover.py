@@ -25,12 +25,12 @@ class Candidate:
 
 def display_path(path: Path, cwd: Path) -> str:
     """Relative to the working directory with ``/`` separators, absolute if outside it."""
-    absolute = Path(os.path.abspath(path))
-    try:
-        return absolute.relative_to(cwd).as_posix()
-    except ValueError:
-        rel = os.path.relpath(absolute, cwd)
-        return Path(rel).as_posix() if not rel.startswith("..") else absolute.as_posix()
+    absolute = os.path.abspath(path)
+    base = str(cwd)
+    if absolute.startswith(base.rstrip(os.sep) + os.sep):
+        return absolute[len(base.rstrip(os.sep)) + 1 :].replace(os.sep, "/")
+    rel = os.path.relpath(absolute, base)
+    return rel.replace(os.sep, "/") if not rel.startswith("..") else absolute.replace(os.sep, "/")
 
 
 def is_excluded(display: str, patterns: tuple[str, ...]) -> bool:

@@ -407,8 +407,12 @@ def _run_checks(
     from nhigate.checks.registry import PREDICATES, SECRET_SCANNING
 
     contexts = {cid: replace(ctx, scope=scope) for cid, ctx in base_contexts.items()}
+    by_shape: dict[tuple[str, str, str], list[Check]] = {}
     for block_view in scope:
-        applicable = [c for c in checks if _applies(c, block_view)]
+        shape = (block_view.block.kind, block_view.block.format, block_view.type)
+        applicable = by_shape.get(shape)
+        if applicable is None:
+            applicable = by_shape[shape] = [c for c in checks if _applies(c, block_view)]
         if not applicable:
             continue
         checked.add((block_view.block.file, block_view.block.address))
@@ -477,7 +481,7 @@ def build_scopes(
         elif item.format == "plan":
             others.append(Scope("plan", item.path, [PlanView(b) for b in item.blocks]))
         elif item.format == "cloudformation":
-            parameters = {b.name: b.body for b in item.blocks if b.kind == "parameter"}
+            parameters = {b.name: b for b in item.blocks if b.kind == "parameter"}
             views: list[ResourceView] = [
                 CloudFormationView(b, parameters) for b in item.blocks if b.kind in ("resource", "parameter")
             ]

@@ -249,7 +249,7 @@ _DYNAMIC_REFERENCE = re.compile(r"\{\{resolve:(secretsmanager|ssm-secure|ssm):")
 class CloudFormationView(ResourceView):
     """A CloudFormation resource's ``Properties`` with intrinsics resolved where possible."""
 
-    def __init__(self, block: Block, parameters: dict[str, Any]) -> None:
+    def __init__(self, block: Block, parameters: dict[str, Block]) -> None:
         super().__init__(block)
         body = block.body if isinstance(block.body, dict) else {}
         # A parameter's own keys (Type, Default, NoEcho) are its values; a resource's are Properties.
@@ -286,7 +286,7 @@ class CloudFormationView(ResourceView):
             if args.startswith("AWS::"):
                 return Unknown(f"pseudo parameter {args}")
             if args in self._parameters:
-                parameter = self._parameters[args]
+                parameter = self._parameters[args].body  # decoded only when a value needs it
                 if isinstance(parameter, dict) and "Default" in parameter:
                     return self.resolve(parameter["Default"], True)
                 return Unknown(f"parameter {args} has no default")
