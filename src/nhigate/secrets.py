@@ -166,8 +166,9 @@ class _Hit:
 
 def _alnum_boundary(body: str, extra: str = "") -> str:
     """Wrap ``body`` so it cannot start or end inside a longer alphanumeric run."""
-    chars = "A-Za-z0-9" + "".join(re.escape(c) for c in extra)
-    return rf"(?<![{chars}])(?P<s>{body})(?![{chars}])"
+    after = "A-Za-z0-9" + "".join(re.escape(c) for c in extra)
+    before = "A-Za-z0-9" + "".join(re.escape(c) for c in extra if c != "=")  # ``key=<token>`` is fine
+    return rf"(?<![{before}])(?P<s>{body})(?![{after}])"
 
 
 def _rule(
@@ -479,7 +480,7 @@ _ANCHOR_RE: Final[re.Pattern[str]] = re.compile(
     "|".join(re.escape(a) for a in sorted({a for r in _RULES for a in r.anchors}, key=len, reverse=True))
 )
 
-# Shortest text any rule can match (``a://u:pw1234@h``); shorter strings skip everything.
+# Shortest text any rule can match (a URL holding a 6-character password); shorter strings skip everything.
 _MIN_SCAN_LEN: Final[int] = 14
 
 # Documentation example credentials (AWS docs, Azurite and Cosmos DB emulator well-known keys),
@@ -498,14 +499,18 @@ _KNOWN_EXAMPLES: Final[frozenset[str]] = frozenset(
 _GEMINI_CONTEXT: Final[re.Pattern[str]] = re.compile(r"(?i)generativelanguage|gemini|genai")
 
 # AWS secret access key: 40 base64 characters, only near a key ID or an obvious name.
-_AWS_SECRET_RE: Final[re.Pattern[str]] = re.compile(r"(?<![A-Za-z0-9/+])(?P<s>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=])")
+_AWS_SECRET_RE: Final[re.Pattern[str]] = re.compile(
+    r"(?<![A-Za-z0-9/+._-])(?P<s>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+=._-])"
+)
 _AWS_SECRET_NAME_RE: Final[re.Pattern[str]] = re.compile(
     r"(?i)(?:secret[ _.-]?(?:access[ _.-]?)?key|aws[ _.-]?secret[a-z_ .-]*)[\"']?\s*(?:[:=]>?|\s)\s*[\"']?$"
 )
 _AWS_SECRET_DESC: Final[str] = _desc("AWS secret access key")
 
 # PEM body characters (base64, header fields, whitespace and escaped newlines from JSON/HCL).
-_PEM_BODY_RE: Final[re.Pattern[str]] = re.compile(r"(?:[A-Za-z0-9+/=:,\s-]|\\[nrt])*")
+# The body never crosses a "-----" marker, so each header costs at most one body (linear overall).
+_PEM_BODY_RE: Final[re.Pattern[str]] = re.compile(r"(?:[A-Za-z0-9+/=:,\s]|-(?!----)|\\[nrt])*")
+_PEM_MAX_BODY: Final[int] = 65536
 _PEM_END_RE: Final[re.Pattern[str]] = re.compile(r"-----END (?:[A-Z0-9]+ ){0,3}PRIVATE KEY(?: BLOCK)?-----")
 _PEM_HEADER_LINE_RE: Final[re.Pattern[str]] = re.compile(r"(?:Proc-Type|DEK-Info|Comment|Version)\s*:[^\\\n]*")
 _PEM_STRIP_RE: Final[re.Pattern[str]] = re.compile(r"\\[nrt]|[^A-Za-z0-9+/=]")
@@ -523,9 +528,9 @@ def _pem_hits(text: str, rule: _Rule) -> list[_Hit]:
     hits: list[_Hit] = []
     for m in rule.pattern.finditer(text):
         header = m.group(0)
-        body_m = _PEM_BODY_RE.match(text, m.end())
+        body_m = _PEM_BODY_RE.match(text, m.end(), min(len(text), m.end() + _PEM_MAX_BODY))
         body_end = body_m.end() if body_m else m.end()
-        end_m = _PEM_END_RE.search(text, m.end(), min(len(text), body_end + 80))
+        end_m = _PEM_END_RE.match(text, body_end)
         stop = end_m.start() if end_m else body_end
         body = _PEM_HEADER_LINE_RE.sub("", text[m.end() : stop])
         core = _PEM_STRIP_RE.sub("", body)
@@ -566,7 +571,7 @@ def _aws_secret_hits(text: str, name_hint: str | None, have_key_id: bool) -> lis
         if fp in _KNOWN_EXAMPLES:
             continue
         match = SecretMatch("aws-secret-access-key", _AWS_SECRET_DESC, "high", fp, False)
-        hits.append(_Hit(m.start("s"), m.end("s"), 8, secret, match))
+        hits.append(_Hit(m.start("s"), m.end("s"), 25, secret, match))  # any specific token wins
     return hits
 
 
@@ -575,7 +580,8 @@ def _scan(text: str, name_hint: str | None = None) -> list[_Hit]:
         return []
     anchor = _ANCHOR_RE.search(text)
     named_aws = name_hint is not None and len(text) == 40 and _aws_secret_name(name_hint)
-    if anchor is None and not named_aws:
+    maybe_aws_secret = len(text) >= 40 and ("ecret" in text or "ECRET" in text)
+    if anchor is None and not named_aws and not maybe_aws_secret:
         return []
     hits: list[_Hit] = []
     have_key_id = False
@@ -602,7 +608,7 @@ def _scan(text: str, name_hint: str | None = None) -> list[_Hit]:
                     have_key_id = True
                 match = SecretMatch(rule.kind, rule.description, rule.confidence, fp, model_api)
                 hits.append(_Hit(m.start(rule.group), m.end(rule.group), rule.priority, secret, match))
-    if have_key_id or named_aws or "ecret" in text or "ECRET" in text:
+    if have_key_id or named_aws or maybe_aws_secret:
         hits.extend(_aws_secret_hits(text, name_hint, have_key_id))
     return _resolve(hits)
 
@@ -646,7 +652,7 @@ def _wordtuple(text: str) -> tuple[str, ...]:
     return tuple(text.split())
 
 
-_CAMEL_ACRONYM: Final[re.Pattern[str]] = re.compile(r"([A-Z]+)([A-Z][a-z])")
+_CAMEL_ACRONYM: Final[re.Pattern[str]] = re.compile(r"([A-Z])([A-Z][a-z])")
 _CAMEL: Final[re.Pattern[str]] = re.compile(r"([a-z0-9])([A-Z])")
 _NON_ALNUM: Final[re.Pattern[str]] = re.compile(r"[^A-Za-z0-9]+")
 
@@ -714,6 +720,9 @@ _MODEL_SUBSTRINGS: Final[tuple[str, ...]] = _wordtuple(
 )
 
 
+_MAX_NAME: Final[int] = 256
+
+
 def _words(name: str) -> tuple[str, ...]:
     spaced = _CAMEL.sub(r"\1_\2", _CAMEL_ACRONYM.sub(r"\1_\2", name))
     return tuple(w for w in _NON_ALNUM.split(spaced.lower()) if w)
@@ -745,6 +754,8 @@ def _head(words: tuple[str, ...]) -> tuple[int, int] | None:
 @lru_cache(maxsize=8192)
 def _secret_name_kind(name: str) -> str | None:
     """``"password"``, ``"secret"`` or None for an attribute/variable/key name."""
+    if len(name) > _MAX_NAME:
+        return None  # not a name
     words = _words(name)
     found = _head(words)
     if found is None:
@@ -833,7 +844,6 @@ _PLACEHOLDER_RES: Final[tuple[re.Pattern[str], ...]] = tuple(
         r"^<[^<>]*>$",  # <password>
         r"^\[[^\[\]]*\]$",  # [REDACTED]
         r"^\(\s*[^()]*\)$",  # (sensitive value)
-        r"\{\{.*\}\}",  # {{ templating }}, {{resolve:...}}
         r"^\$[A-Za-z_][\w.-]*$",  # $DB_PASSWORD, $slack-token (Argo CD secret reference)
         r"^\$\(.*\)$",  # $(command)
         r"^%[A-Za-z_][A-Za-z0-9_]*%$",  # %WINDOWS_VAR%
@@ -844,7 +854,6 @@ _PLACEHOLDER_RES: Final[tuple[re.Pattern[str], ...]] = tuple(
         r"^(?:your|my|the|enter|insert|put|add|set|provide|fill)[-_ ]?.*[-_ ]?here$",
         r"^(?:enter|insert|put|add|set|provide|fill)[-_ ](?:your|the|a|in)\b",
         r"^[x*#.?•_-]+$",  # xxxxxxxx, ********, ####
-        r"^(?:x+|\*+|0+|1+|9+)[-_]?(?:x+|\*+|0+|1+|9+)$",
     )
 )
 # References to a secret stored elsewhere (and ciphertexts): never the secret itself.
@@ -966,8 +975,9 @@ def is_placeholder(value: str) -> bool:
     if len(s) < 6:
         return True
     if "${" in s or "%{" in s:
+        # a literal around an interpolation is a secret only if the literal part is one on its own
         rest = _strip_interpolations(s).strip(" \t\"'`:;,=/-_.")
-        if len(rest) < 6 or is_placeholder(rest):
+        if len(rest) < 6 or is_placeholder(rest) or _strength(rest, password=True) is None:
             return True
     lower = s.lower()
     norm = _NON_ALNUM.sub("", lower)
@@ -975,6 +985,9 @@ def is_placeholder(value: str) -> bool:
         return True
     if any(p in lower for p in _PLACEHOLDER_SUBSTRINGS):
         return True
+    opening = s.find("{{")
+    if opening >= 0 and "}}" in s[opening + 2 :]:
+        return True  # {{ templating }}, {{resolve:...}}
     if any(p.search(s) for p in _PLACEHOLDER_RES):
         return True
     if any(p.search(s) for p in _REFERENCE_RES):
