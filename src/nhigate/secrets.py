@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import hashlib
 import json
 import math
@@ -543,7 +544,7 @@ def _pem_hits(text: str, rule: _Rule) -> list[_Hit]:
             description = _PGP_PEM_DESC
         elif "OPENSSH" in header:
             description = _OPENSSH_PEM_DESC
-        if '"private_key_id"' in text and "service_account" in text:
+        if "private_key_id" in text and "service_account" in text:
             kind, description, confidence = "gcp-service-account-key", _GCP_SA_DESC, "high"
         fp = fingerprint(core)
         hits.append(
@@ -617,12 +618,16 @@ def _resolve(hits: list[_Hit]) -> list[_Hit]:
     """Drop overlapping lower-priority hits and repeats of one secret; order by position."""
     if len(hits) <= 1:
         return hits
+    starts: list[int] = []  # accepted, non-overlapping intervals kept sorted by start
     accepted: list[_Hit] = []
     for hit in sorted(hits, key=lambda h: (h.priority, h.start, -h.end)):
-        if any(hit.start < a.end and a.start < hit.end for a in accepted):
-            continue
-        accepted.append(hit)
-    accepted.sort(key=lambda h: (h.start, h.end))
+        i = bisect.bisect_right(starts, hit.start)
+        if i > 0 and accepted[i - 1].end > hit.start:
+            continue  # overlaps the accepted interval starting at or before it
+        if i < len(accepted) and accepted[i].start < hit.end:
+            continue  # overlaps the next accepted interval
+        starts.insert(i, hit.start)
+        accepted.insert(i, hit)
     seen: set[str] = set()
     out: list[_Hit] = []
     for hit in accepted:
@@ -1094,6 +1099,16 @@ _URL_SECRET_DESC: Final[str] = _desc("Secret embedded in a URL")
 _MAX_DEPTH: Final[int] = 8
 
 
+def _is_script_expression(text: str, m: re.Match[str]) -> bool:
+    """``$DaSecret = Get-SecretInfo -Domain ...``: in a script, an unquoted right-hand side of a
+    ``$variable`` assignment, or a value followed by arguments or a call, is code, not a literal."""
+    start = m.start("key")
+    if start > 0 and text[start - 1] == "$":
+        return True
+    following = text[m.end() : m.end() + 2]
+    return following.startswith(("(", " -", "\t-"))
+
+
 def _assignment_secret(text: str) -> SecretMatch | None:
     if _ASSIGN_HINT_RE.search(text) is None:
         return None
@@ -1104,6 +1119,8 @@ def _assignment_secret(text: str) -> SecretMatch | None:
             continue
         val = m.group("qv") if m.group("qv") is not None else m.group("v")
         if val is None or _is_ref_fragment(val) or is_placeholder(val):
+            continue
+        if m.group("v") is not None and _is_script_expression(text, m):
             continue
         is_pw = kind == "password"
         conf = _strength(val, password=is_pw)

@@ -10,6 +10,7 @@ name the attribute, the kind of secret and a short fingerprint; never the value.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -45,7 +46,20 @@ def _forced(view: ResourceView) -> frozenset[str]:
     return frozenset(names)
 
 
+_LOCATOR_WORDS = frozenset({"ssm", "path", "format", "arn", "prefix", "parameter", "location", "name"})
+_PATH_LIKE = re.compile(r"^/?[\w.%{}$-]+(?:/[\w.%{}$-]+)+/?$")
+
+
+def _is_locator(name: str, value: str) -> bool:
+    """``ssm_key_password = "admin/db_password"``: the name says it holds where a secret is kept,
+    and the value is a path: a pointer to a secret, not a secret."""
+    words = set(re.split(r"[^a-z0-9]+", re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", name).lower()))
+    return bool(words & _LOCATOR_WORDS) and bool(_PATH_LIKE.match(value)) and not find_token_shapes(value)
+
+
 def _check_string(name: str, value: str, forced: frozenset[str], top: str) -> SecretMatch | None:
+    if _is_locator(name, value):
+        return None
     if top in forced and name == top:
         match = literal_secret("password", value)
         if match is not None:
@@ -88,8 +102,10 @@ def _expr_literals(expr: ast.Expr, path: AttrPath, name: str, depth: int) -> Ite
             label = str(env_name) if env_name is not None and key in _VALUE_KEYS else key
             yield from _expr_literals(item.value, (*path, key), label, depth + 1)
     elif isinstance(expr, ast.TupleExpr):
+        # A list's items are not named by the list: ``{ simple-secret = ["roles/..."] }`` lists
+        # role names.  Token shapes in items are still found (they need no name).
         for index, element in enumerate(expr.items):
-            yield from _expr_literals(element, (*path, index), name, depth + 1)
+            yield from _expr_literals(element, (*path, index), "", depth + 1)
     elif isinstance(expr, ast.Call) and expr.name in ("jsonencode", "tomap", "merge", "tolist", "concat"):
         for argument in expr.args:
             yield from _expr_literals(argument, path, name, depth + 1)
@@ -132,7 +148,7 @@ def _value_matches(
             yield from _value_matches(item, (*path, key), label, forced, depth + 1)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _value_matches(item, (*path, index), name, forced, depth + 1)
+            yield from _value_matches(item, (*path, index), "", forced, depth + 1)
 
 
 def _raw_values(view: ResourceView) -> Any:
@@ -158,7 +174,8 @@ def hardcoded_secret(view: ResourceView, ctx: CheckContext) -> Iterator[Violatio
                 return
             for path, name, expr in _expr_literals(default.value, ("default",), view.block.name, 0):
                 if isinstance(expr, ast.Literal):
-                    match = literal_secret(name if path != ("default",) else view.block.name, str(expr.value))
+                    label = name if path != ("default",) else view.block.name
+                    match = _check_string(label, str(expr.value), frozenset(), "")
                     if match is not None:
                         yield Violation(
                             path,
@@ -174,7 +191,7 @@ def hardcoded_secret(view: ResourceView, ctx: CheckContext) -> Iterator[Violatio
     if kind == "parameter":
         default = view.block.body.get("Default") if isinstance(view.block.body, dict) else None
         if isinstance(default, str):
-            match = literal_secret(view.block.name, default)
+            match = _check_string(view.block.name, default, frozenset(), "")
             if match is not None:
                 yield Violation(
                     ("Default",),
