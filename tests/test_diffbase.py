@@ -131,3 +131,23 @@ def test_baseline_and_diff_base_are_exclusive(tmp_path: Path) -> None:
     repo = make_repo(tmp_path, {"keys.tf": KEY.format(name="vendor")})
     (repo / "b.json").write_text('{"version": 1, "findings": []}')
     assert nhigate("scan", ".", "--diff-base", "main", "--baseline", "b.json", cwd=repo).returncode == 2
+
+
+def test_a_project_wide_finding_with_a_new_consumer_is_updated() -> None:
+    from nhigate.diffbase import compare_with_base
+    from nhigate.engine import ScanResult
+    from nhigate.findings import Finding, Location
+    from nhigate.model import Span
+
+    def shared(consumers: list[str]) -> Finding:
+        related = [Location("main.tf", Span.at_line(i + 10), f"used by {c}") for i, c in enumerate(consumers)]
+        return Finding("NHI501", "high", "role shared", "main.tf", Span.at_line(1), "aws_iam_role.app", (), "aws_iam_role",
+                       related=related)  # fmt: skip
+
+    base = ScanResult([], [shared(["a", "b"])], [], {}, [])
+    same = ScanResult([], [shared(["b", "a"])], [], {}, [])
+    compare_with_base(same, base, "main", {})
+    assert same.findings[0].baseline_state == "unchanged"
+    worse = ScanResult([], [shared(["a", "b", "c"])], [], {}, [])
+    compare_with_base(worse, base, "main", {})
+    assert worse.findings[0].baseline_state == "updated" and worse.findings[0].suppression is None

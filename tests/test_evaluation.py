@@ -234,3 +234,23 @@ def test_cloudformation_sub_and_select(tmp_path: Path) -> None:
     assert isinstance(role.get("PermissionsBoundary"), Unknown)
     assert role.get("Policies") == "literal ${Keep}"
     assert role.get("ManagedPolicyArns") == "b"
+
+
+def test_registry_modules_resolve_only_through_modules_json(tmp_path: Path) -> None:
+    files = {
+        "main.tf": 'module "keys" {\n  source  = "example/keys/aws"\n  version = "1.0.0"\n  lifetime = "8760h"\n}\n',
+        ".terraform/modules/keys/main.tf": 'variable "lifetime" {}\n'
+        'resource "azuread_application_password" "p" {\n  application_id = "a"\n  end_date_relative = var.lifetime\n}\n',
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    from nhigate.engine import ScanOptions, scan
+
+    assert scan(ScanOptions(paths=[tmp_path], jobs=1, cwd=tmp_path)).findings == []  # nothing fetched, nothing known
+    manifest = '{"Modules": [{"Key": "keys", "Source": "example/keys/aws", "Dir": ".terraform/modules/keys"}]}'
+    (tmp_path / ".terraform" / "modules" / "modules.json").write_text(manifest)
+    result = scan(ScanOptions(paths=[tmp_path], jobs=1, cwd=tmp_path))
+    assert [(f.rule_id, f.address, f.file) for f in result.findings] == [
+        ("NHI105", "module.keys.azuread_application_password.p", ".terraform/modules/keys/main.tf")
+    ]
