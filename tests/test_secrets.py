@@ -11,6 +11,7 @@ import base64
 import dataclasses
 import json
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -114,6 +115,7 @@ GCP_SA_JSON = json.dumps(
 )
 URL_WITH_PASSWORD = "postgres://app_user:" + "S3cr3t!Pass" + "@db.internal:5432/app"
 STRONG_PASSWORD = "Zx9!kQ2#" + "vL7@pR4m"
+RANDOMISH = "x7Qp2Lm9" + "Zr4Tk8Wd"  # random-looking filler for generic secrets (word-like values are names)
 
 
 # kind, token, expected confidence, expected model_api
@@ -787,13 +789,15 @@ LITERAL_CASES: list[tuple[str, str, tuple[str, str] | None]] = [
     ("DB_PASSWORD", "myDbPa55", ("password", "medium")),
     ("DB_PASSWORD", "myDbPass", None),  # 8 characters, two classes, entropy 2.75
     # generic secrets
-    ("client_secret", "FAKEfake0123456789_FAKEfake", ("generic-secret", "high")),
+    ("client_secret", "FAKE_" + RANDOMISH + "_Nq3v", ("generic-secret", "high")),
     ("api_key", "0123456789abcdef0123456789abcdef", ("generic-secret", "high")),
     ("api_key", "3f2a9c1e-8b7d-4e6f-9a0b-1c2d3e4f5a6b", ("generic-secret", "medium")),
-    ("shared_key", "abc123456", ("generic-secret", "medium")),
+    ("shared_key", "k9Tz!x2Q", ("generic-secret", "medium")),
+    ("shared_key", "abc123456", None),  # a word and a number under a generic name reads as a name
     ("webhook_url", "https://ci.acme-corp.io/hooks/" + "FAKEfake0123456789FAKEfake", ("generic-secret", "medium")),
     ("webhook_url", "https://example.com/hooks/" + "FAKEfake0123456789FAKEfake", None),  # documentation domain
-    ("auth_token", "FAKEfake0123456789", ("generic-secret", "high")),
+    ("auth_token", "FAKE" + RANDOMISH, ("generic-secret", "high")),
+    ("auth_token", "FAKEfake0123456789", None),  # word-like: a name, not a random token
     # model API by name
     ("COHERE_API_KEY", "FAKEfake0123456789FAKEfake0123456789ABCD", ("generic-secret", "high")),
     # secrets inside text
@@ -803,7 +807,7 @@ LITERAL_CASES: list[tuple[str, str, tuple[str, str] | None]] = [
         ("password", "high"),
     ),
     ("user_data", "#!/bin/bash\nexport DB_PASSWORD='" + STRONG_PASSWORD + "'\n", ("password", "high")),
-    ("user_data", "#!/bin/bash\nAPI_TOKEN=FAKEfake0123456789FAKE ./run\n", ("generic-secret", "high")),
+    ("user_data", "#!/bin/bash\nAPI_TOKEN=FAKE" + RANDOMISH + " ./run\n", ("generic-secret", "high")),
     ("config", "spring.datasource.password: " + STRONG_PASSWORD, ("password", "high")),
     (
         "container_definitions",
@@ -934,6 +938,13 @@ def test_pathological_repetition_stays_linear(chunk: str) -> None:
     is_secret_name(text)
 
 
+def test_many_tokens_in_one_text() -> None:
+    tokens = ["gh" + "p_" + f"FAKE{i:05d}" + GH_BODY[9:] for i in range(3000)]
+    text = "\n".join(f"t{i} = {t}" for i, t in enumerate(tokens * 2))
+    matches = find_token_shapes(text)
+    assert [m.fingerprint for m in matches] == [fingerprint(t) for t in tokens]
+
+
 def test_large_input_is_handled() -> None:
     big = ("resource x y { a = 1 }\n" * 20000) + AWS_KEY_ID
     assert [m.kind for m in find_token_shapes(big)] == ["aws-access-key-id"]
@@ -944,7 +955,7 @@ def test_large_input_is_handled() -> None:
 # Properties
 # ------------------------------------------------------------------------------------------------
 
-TOKEN_BUILDERS = {
+TOKEN_BUILDERS: dict[str, Callable[[str], str]] = {
     "aws": lambda b: (
         "AK" + "IA" + "".join(c for c in b.upper() if c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")[:16].ljust(16, "Q")
     ),

@@ -847,9 +847,10 @@ _PLACEHOLDER_RES: Final[tuple[re.Pattern[str], ...]] = tuple(
     re.compile(p, re.IGNORECASE)
     for p in (
         r"^<[^<>]*>$",  # <password>
+        r"<[A-Za-z_][\w .-]{0,40}>",  # projects/<project_id>/..., dev-<ORG_ID>
         r"^\[[^\[\]]*\]$",  # [REDACTED]
         r"^\(\s*[^()]*\)$",  # (sensitive value)
-        r"^\$[A-Za-z_][\w.-]*$",  # $DB_PASSWORD, $slack-token (Argo CD secret reference)
+        r"^\$[A-Za-z_][\w.-]*(?::[\w./-]*)?$",  # $DB_PASSWORD, $slack-token (Argo CD), $networks:my-net
         r"^\$\(.*\)$",  # $(command)
         r"^%[A-Za-z_][A-Za-z0-9_]*%$",  # %WINDOWS_VAR%
         r"^#\{.*\}#?$",  # #{Octopus/AzDO token}
@@ -865,7 +866,7 @@ _PLACEHOLDER_RES: Final[tuple[re.Pattern[str], ...]] = tuple(
 _REFERENCE_RES: Final[tuple[re.Pattern[str], ...]] = tuple(
     re.compile(p, re.IGNORECASE)
     for p in (
-        r"^arn:aws[a-z-]*:",  # any ARN: secretsmanager, ssm parameter, kms key, ...
+        r"^arn:[^:\s]*:",  # any ARN (also arn:${partition}:...): secretsmanager, ssm parameter, kms key, ...
         r"^(?:projects|organizations)/[^/\s]+/secrets/",  # GCP Secret Manager
         r"^(?:https://)?[a-z0-9-]+\.vault\.(?:azure\.net|azure\.cn|usgovcloudapi\.net)/(?:secrets|keys|certificates)/",
         r"^(?:vault|ssm|secretsmanager|sm|gcpsm|azkv|akv|keyvault|awssm|awsssm|op|doppler|infisical|bws)://",
@@ -878,6 +879,8 @@ _REFERENCE_RES: Final[tuple[re.Pattern[str], ...]] = tuple(
         r"^(?:var|local|module|data|each|count|path|terraform|self)\.[\w.\[\]\"*-]+$",  # HCL expression text
         r"^!(?:Ref|GetAtt|Sub|ImportValue|Join|Select|FindInMap|If|Base64|GetAZs)\b",
         r"^Fn::",
+        r"^/subscriptions/[0-9a-fx-]{36}/",  # Azure resource ID
+        r"^(?:ssh-(?:rsa|ed25519|dss)|ecdsa-sha2-[a-z0-9]+|sk-ssh-ed25519@openssh\.com) AAAA",  # public key
         r"^(?:secretsmanager|ssm|ssm-secure):",
     )
 )
@@ -982,7 +985,7 @@ def is_placeholder(value: str) -> bool:
     if "${" in s or "%{" in s:
         # a literal around an interpolation is a secret only if the literal part is one on its own
         rest = _strip_interpolations(s).strip(" \t\"'`:;,=/-_.")
-        if len(rest) < 6 or is_placeholder(rest) or _strength(rest, password=True) is None:
+        if len(rest) < 6 or is_placeholder(rest) or _strength(rest) is None:
             return True
     lower = s.lower()
     norm = _NON_ALNUM.sub("", lower)
@@ -1007,18 +1010,61 @@ def is_placeholder(value: str) -> bool:
 # ------------------------------------------------------------------------------------------------
 
 _UUID_RE: Final[re.Pattern[str]] = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
-_LOWER_IDENT_RE: Final[re.Pattern[str]] = re.compile(r"^[a-z][a-z0-9]*(?:[-_./][a-z0-9]+)+$")
 _UPPER_IDENT_RE: Final[re.Pattern[str]] = re.compile(r"^[A-Z][A-Z0-9]*(?:[-_.][A-Z0-9]+)*$")
-_CAMEL_IDENT_RE: Final[re.Pattern[str]] = re.compile(r"^[A-Z]?[a-z]+(?:[A-Z][a-z]{2,})+[0-9]{0,2}$")
+_SEGMENT_SPLIT_RE: Final[re.Pattern[str]] = re.compile(r"[^A-Za-z0-9]+")
+# Symbols passwords use but names, paths, URLs, format strings and wildcards do not.
+_PASSWORD_SYMBOL_RE: Final[re.Pattern[str]] = re.compile(r"[!#$^&+~|\\<>'\"`]|%(?![sdvfq%])")
+_RUNS_RE: Final[re.Pattern[str]] = re.compile(r"[A-Za-z]+|[0-9]+")
+_CONSONANT_RUN_RE: Final[re.Pattern[str]] = re.compile(r"[bcdfghjklmnpqrstvwxz]{6,}")
+# Vowel-less abbreviations common in IaC names, ignored by the consonant tests.
+_ABBREVIATIONS_RE: Final[re.Pattern[str]] = re.compile(r"https?|sql|vmss|svpc|sftp|smtp|mgmt|ctrl|bckp|pvt|tcp|dns|ssh")
+_VOWEL_RE: Final[re.Pattern[str]] = re.compile(r"[aeiouy]")
 _STRUCTURED_RE: Final[tuple[re.Pattern[str], ...]] = (
     re.compile(r"^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$"),  # e-mail
     re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}(?:/\d{1,2})?(?::\d+)?$"),  # IPv4 / CIDR
+    re.compile(r"^[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:/\d{1,3})?$"),  # IPv6 / CIDR
     re.compile(r"^(?:[a-z0-9-]+\.)+[a-z]{2,}(?::\d+)?$", re.IGNORECASE),  # host name
     re.compile(r"^\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+Z?)?$"),  # date / timestamp
     re.compile(r"^v?\d+(?:\.\d+){1,3}(?:[-+][\w.]+)?$"),  # version
     re.compile(r"^[\d\s,._:/+-]+$"),  # numbers, phone numbers, ports
 )
-_PROSE_WORD_RE: Final[re.Pattern[str]] = re.compile(r"^[A-Za-z][a-z]*[.,:;!?]?$")
+_PROSE_WORD_RE: Final[re.Pattern[str]] = re.compile(r"^\(?[A-Za-z][A-Za-z]*[.,:;!?)]?$")
+
+
+def _looks_like_words(value: str) -> bool:
+    """Made of words: ``prod-db-credentials``, ``MyDatabaseSecret``, ``gcr.io/team/app:v1.0``.
+
+    Split on anything but letters and digits, then on camel-case humps.  Words have: at most three
+    letter runs and two digit runs per segment (``elbv2``, ``v1beta1``, ``Standard_D2s_v3``), and
+    not both several letter and digit runs in a long segment; at most a third of the humps short
+    (one or two letters in a camel-case run, or a capitalised two-letter run: ``aBcDeF``,
+    ``x9Fq2-LmT7w``; lower- and upper-case abbreviations such as ``rg``, ``DB`` do not count); a vowel in every hump of five letters or
+    more and no six consonants in a row (common abbreviations such as ``https``, ``mssql`` aside).
+    Random tokens break one of these almost always once they are 16 characters or longer (see the
+    calibration notes on :func:`_strength`).
+    """
+    if _PASSWORD_SYMBOL_RE.search(value):
+        return False  # names are joined with - _ . / : @ and spaces; passwords use ! # $ ^ & + ~ ...
+    humps_total = short = 0
+    for segment in _SEGMENT_SPLIT_RE.split(value):
+        runs = _RUNS_RE.findall(segment)
+        letter_runs = [r for r in runs if r[0].isalpha()]
+        digit_runs = len(runs) - len(letter_runs)
+        if len(letter_runs) > 3 or digit_runs > 2:
+            return False
+        if len(segment) > 8 and len(letter_runs) >= 2 and digit_runs >= 2:
+            return False
+        for run in letter_runs:
+            humps = _words(run)
+            mixed_case = run[0].isupper() and run[1:].islower()
+            for hump in humps:
+                humps_total += 1
+                if len(hump) <= 2 and (len(humps) > 1 or mixed_case):
+                    short += 1  # "aBcD" humps, or a "Fq" word: random text, not a name
+                plain = _ABBREVIATIONS_RE.sub("", hump)
+                if _CONSONANT_RUN_RE.search(plain) or (len(plain) >= 5 and not _VOWEL_RE.search(plain)):
+                    return False
+    return short <= max(1, humps_total // 3)
 
 
 def _char_classes(value: str) -> int:
@@ -1038,22 +1084,33 @@ def _char_classes(value: str) -> int:
 def _strength(value: str, password: bool = False) -> Confidence | None:
     """Does a literal under a secret name look like a real secret, and how sure are we?
 
-    Thresholds (entropy in bits per character; ``classes`` = how many of lower-case, upper-case,
-    digits and symbols appear):
+    ``entropy`` is Shannon entropy in bits per character; ``classes`` counts lower-case,
+    upper-case, digits and symbols present.  Filters first, then thresholds:
 
-    * fewer than 8 characters, digits only, e-mail addresses, IPs, host names, dates, versions,
-      prose (3+ words) and identifiers (``prod-db-credentials``, ``AWS_MANAGED``,
-      ``MyDatabaseSecret``) -> not a secret.  These are what secret-named attributes hold when
-      they do not hold a secret (a name, a mode, a hint), and what peers flag as false positives.
-    * **high** when ``len >= 16 and entropy >= 3.5 and classes >= 2`` (random keys: 16+ random
-      base64/hex characters score 3.6-4.5, while 16+ character English or identifiers rarely exceed
-      3.4), or ``len >= 12 and classes >= 3 and entropy >= 3.0`` (a composed password such as
-      ``P@ssw0rd-2024!``).
-    * **medium** when ``classes >= 3`` (8-11 character passwords like ``Zx9!kQ2#``), or
-      ``classes == 2 and entropy >= 3.0`` (``hunter2hunter`` is 2.9, ``myDbPass2024`` 3.4), or
-      ``entropy >= 3.5`` on one class (long random lower-case or hex strings).  UUIDs count
-      as medium: several vendors' API keys are UUIDs, but so are many identifiers.
+    * not a secret: fewer than 8 characters; prose (3+ words, or 2 plain words); e-mail
+      addresses, IPs, host names, dates, versions, numbers; upper-case enum values
+      (``AWS_MANAGED``); and, for non-password names, values made of words
+      (:func:`_looks_like_words`: ``prod-db-credentials``, ``MyDatabaseSecret``,
+      ``gcr.io/team/app:v1``).  That is what secret-named attributes hold when they do not hold a
+      secret (a name, a mode, a path), and what peers report as false positives.  Password names
+      skip the word filter: ``UberSecretPassword`` in a ``password`` attribute *is* the password.
+    * **high**: ``len >= 16 and entropy >= 3.5 and classes >= 2`` (random keys: on 3,000 samples
+      of 16 random base64 characters the 5th percentile is 3.5 bits, 32 hex characters 3.4) or
+      ``len >= 12 and classes >= 3 and entropy >= 3.0`` (a composed password: ``P@ssw0rd-2024!``).
+    * **medium**: ``classes >= 3`` (short passwords such as ``Zx9!kQ2#``), ``classes == 2`` with
+      ``entropy >= 3.0`` or ``len >= 16`` (a 16-character hex key can score 2.9), or
+      ``entropy >= 3.5`` on one class.  UUIDs are medium: several vendors' API keys are UUIDs.
+    * deliberately not flagged: two-class values under 16 characters with entropy below 3.0
+      (``hunter2hunter2`` 2.8, ``myDbPass`` 2.75) and short all-lower-case strings.
+
+    Calibration (``/work/shared/corpus``, 19,050 distinct Terraform values under non-secret
+    names, i.e. what a secret-named attribute would hold if it held a name): 0.4% pass these
+    rules, mostly UUIDs, hashes and base64 blobs.  Random tokens missed: 2-3% at 16 characters
+    (hex, base64, alphanumeric, printable), 9% for letters-only, none at 24+ except pure
+    lower-case letters.
     """
+    if "${" in value or "%{" in value:
+        value = _strip_interpolations(value).strip()  # judge only the literal part
     n = len(value)
     if n < 8:
         return None
@@ -1066,14 +1123,14 @@ def _strength(value: str, password: bool = False) -> Confidence | None:
     if any(p.match(value) for p in _STRUCTURED_RE):
         return None
     entropy = shannon_entropy(sample)
-    if _UPPER_IDENT_RE.match(value) and entropy < 3.5:
-        return None
-    if not password and (_CAMEL_IDENT_RE.match(value) or (_LOWER_IDENT_RE.match(value) and entropy < 3.9)):
-        return None
+    if _UPPER_IDENT_RE.match(value) and _looks_like_words(value):
+        return None  # AWS_MANAGED, SECURE_STRING: a mode, not a secret
+    if not password and _looks_like_words(value):
+        return None  # a name or a path under a secret-named attribute, not a random key
     classes = _char_classes(sample)
     if (n >= 16 and entropy >= 3.5 and classes >= 2) or (n >= 12 and classes >= 3 and entropy >= 3.0):
         return "high"
-    if classes >= 3 or (classes == 2 and entropy >= 3.0) or entropy >= 3.5:
+    if classes >= 3 or (classes == 2 and (entropy >= 3.0 or n >= 16)) or entropy >= 3.5:
         return "medium"
     return None
 
