@@ -798,6 +798,13 @@ LITERAL_CASES: list[tuple[str, str, tuple[str, str] | None]] = [
     ("webhook_url", "https://example.com/hooks/" + "FAKEfake0123456789FAKEfake", None),  # documentation domain
     ("auth_token", "FAKE" + RANDOMISH, ("generic-secret", "high")),
     ("auth_token", "FAKEfake0123456789", None),  # word-like: a name, not a random token
+    ("API_SECRET", "x9Fq2-LmT7w" + "-Rz4Kp-Vb8Nc", ("generic-secret", "high")),  # random groups joined by dashes
+    ("client_secret", "k7m2x9q4" + "z8w3n6p1", ("generic-secret", "high")),
+    ("client_secret", "k7m2x9q4", ("generic-secret", "medium")),
+    ("token", "gcr.io/team/app:v1", None),
+    ("secret", "Standard_D2s_v3", None),
+    ("api_key", "AmazonEKS_CNI_IPv6_Policy", None),
+    ("api_key", "storage.k8s.io/v1", None),
     # model API by name
     ("COHERE_API_KEY", "FAKEfake0123456789FAKEfake0123456789ABCD", ("generic-secret", "high")),
     # secrets inside text

@@ -1034,12 +1034,16 @@ _PROSE_WORD_RE: Final[re.Pattern[str]] = re.compile(r"^\(?[A-Za-z][A-Za-z]*[.,:;
 def _looks_like_words(value: str) -> bool:
     """Made of words: ``prod-db-credentials``, ``MyDatabaseSecret``, ``gcr.io/team/app:v1.0``.
 
-    Split on anything but letters and digits, then on camel-case humps.  Words have: at most three
-    letter runs and two digit runs per segment (``elbv2``, ``v1beta1``, ``Standard_D2s_v3``), and
-    not both several letter and digit runs in a long segment; at most a third of the humps short
-    (one or two letters in a camel-case run, or a capitalised two-letter run: ``aBcDeF``,
-    ``x9Fq2-LmT7w``; lower- and upper-case abbreviations such as ``rg``, ``DB`` do not count); a vowel in every hump of five letters or
-    more and no six consonants in a row (common abbreviations such as ``https``, ``mssql`` aside).
+    Split on anything but letters and digits, then on camel-case humps.  Words have:
+
+    * no password symbols (``! # $ ^ & + ~ |``...);
+    * at most three letter runs and two digit runs per segment (``elbv2``, ``v1beta1``,
+      ``Standard_D2s_v3``), and not both several letter and digit runs in a long segment;
+    * at most a third of the humps short - one or two letters in a camel-case run, or a capitalised
+      two-letter run (``aBcDeF``, ``x9Fq2-LmT7w``); abbreviations such as ``rg``, ``DB`` do not count;
+    * a vowel in every hump of five letters or more and no six consonants in a row (common
+      abbreviations such as ``https``, ``mssql`` aside).
+
     Random tokens break one of these almost always once they are 16 characters or longer (see the
     calibration notes on :func:`_strength`).
     """
