@@ -51,6 +51,25 @@ class CatalogFormat(StrEnum):
     markdown = "markdown"
 
 
+# Options shared by several commands, declared once.
+PathsArgument = Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: the current folder).")]
+SarifOption = Annotated[Path | None, typer.Option("--sarif", help="Also write SARIF 2.1.0 to FILE.")]
+JsonOption = Annotated[Path | None, typer.Option("--json", help="Also write the JSON report to FILE.")]
+JunitOption = Annotated[Path | None, typer.Option("--junit", help="Also write JUnit XML to FILE.")]
+MarkdownOption = Annotated[
+    Path | None, typer.Option("--markdown", help="Also write a Markdown summary to FILE (e.g. $GITHUB_STEP_SUMMARY).")
+]
+FailOnOption = Annotated[
+    FailOn | None, typer.Option("--fail-on", help="Lowest severity that fails the gate [default: low].")
+]
+ConfigOption = Annotated[
+    Path | None, typer.Option("--config", help="Configuration file (default: .nhigate.yaml or pyproject.toml, upward).")
+]
+JobsOption = Annotated[
+    int | None, typer.Option("--jobs", min=1, help="Parallel parser processes (default: all cores).")
+]
+
+
 def _fail_usage(message: str) -> typer.Exit:
     typer.echo(f"nhigate: error: {message}", err=True)
     return typer.Exit(2)
@@ -91,20 +110,15 @@ def _root(
 
 @app.command()
 def scan(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: the current folder).")] = None,
+    paths: PathsArgument = None,
     output_format: Annotated[
         OutputFormat, typer.Option("--format", help="What goes to stdout.")
     ] = OutputFormat.console,
-    sarif: Annotated[Path | None, typer.Option("--sarif", help="Also write SARIF 2.1.0 to FILE.")] = None,
-    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the JSON report to FILE.")] = None,
-    junit: Annotated[Path | None, typer.Option("--junit", help="Also write JUnit XML to FILE.")] = None,
-    markdown: Annotated[
-        Path | None,
-        typer.Option("--markdown", help="Also write a Markdown summary to FILE (e.g. $GITHUB_STEP_SUMMARY)."),
-    ] = None,
-    fail_on: Annotated[
-        FailOn | None, typer.Option("--fail-on", help="Lowest severity that fails the gate [default: low].")
-    ] = None,
+    sarif: SarifOption = None,
+    json_out: JsonOption = None,
+    junit: JunitOption = None,
+    markdown: MarkdownOption = None,
+    fail_on: FailOnOption = None,
     baseline: Annotated[
         Path | None, typer.Option("--baseline", help="Findings recorded in this file do not fail the gate.")
     ] = None,
@@ -114,17 +128,12 @@ def scan(
             "--diff-base", metavar="REF", help="Fail only on findings new relative to this git ref (PR gate)."
         ),
     ] = None,
-    config_file: Annotated[
-        Path | None,
-        typer.Option("--config", help="Configuration file (default: .nhigate.yaml or pyproject.toml, upward)."),
-    ] = None,
+    config_file: ConfigOption = None,
     check: Annotated[str | None, typer.Option("--check", help="Run only these check IDs (comma-separated).")] = None,
     skip_check: Annotated[
         str | None, typer.Option("--skip-check", help="Skip these check IDs (comma-separated).")
     ] = None,
-    jobs: Annotated[
-        int | None, typer.Option("--jobs", min=1, help="Parallel parser processes (default: all cores).")
-    ] = None,
+    jobs: JobsOption = None,
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Parse every file again (ignore the parse cache).")
     ] = False,
@@ -229,12 +238,12 @@ def merge(
     output_format: Annotated[
         OutputFormat, typer.Option("--format", help="What goes to stdout.")
     ] = OutputFormat.console,
-    sarif: Annotated[Path | None, typer.Option("--sarif", help="Also write SARIF 2.1.0 to FILE.")] = None,
-    json_out: Annotated[Path | None, typer.Option("--json", help="Also write the JSON report to FILE.")] = None,
-    junit: Annotated[Path | None, typer.Option("--junit", help="Also write JUnit XML to FILE.")] = None,
-    markdown: Annotated[Path | None, typer.Option("--markdown", help="Also write a Markdown summary to FILE.")] = None,
-    fail_on: Annotated[FailOn | None, typer.Option("--fail-on", help="Lowest severity that fails the gate.")] = None,
-    config_file: Annotated[Path | None, typer.Option("--config", help="Configuration file.")] = None,
+    sarif: SarifOption = None,
+    json_out: JsonOption = None,
+    junit: JunitOption = None,
+    markdown: MarkdownOption = None,
+    fail_on: FailOnOption = None,
+    config_file: ConfigOption = None,
 ) -> None:
     """Combine shard results and run every check, project-wide ones included, over the union."""
     from nhigate.catalog import CatalogError, load_catalog
@@ -298,12 +307,12 @@ def _emit(result: Any, gate: Any, output_format: OutputFormat, files: dict[str, 
 
 @app.command("baseline")
 def baseline_command(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: the current folder).")] = None,
+    paths: PathsArgument = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="Baseline file to write.")] = Path(
         ".nhigate-baseline.json"
     ),
-    config_file: Annotated[Path | None, typer.Option("--config", help="Configuration file.")] = None,
-    jobs: Annotated[int | None, typer.Option("--jobs", min=1, help="Parallel parser processes.")] = None,
+    config_file: ConfigOption = None,
+    jobs: JobsOption = None,
 ) -> None:
     """Record today's findings so that `scan --baseline` fails only on new ones."""
     from nhigate.baseline import BaselineError, build, load
@@ -339,12 +348,12 @@ class InventoryFormat(StrEnum):
 
 @app.command("inventory")
 def inventory_command(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: the current folder).")] = None,
+    paths: PathsArgument = None,
     output_format: Annotated[
         InventoryFormat, typer.Option("--format", help="table, json, csv or markdown.")
     ] = InventoryFormat.table,
-    config_file: Annotated[Path | None, typer.Option("--config", help="Configuration file.")] = None,
-    jobs: Annotated[int | None, typer.Option("--jobs", min=1, help="Parallel parser processes.")] = None,
+    config_file: ConfigOption = None,
+    jobs: JobsOption = None,
 ) -> None:
     """Every machine identity: owner, credentials and their lifetime, consumers, environments, trust."""
     from nhigate.catalog import CatalogError, load_catalog
@@ -406,12 +415,12 @@ def _inventory_table(inventory: dict[str, Any]) -> None:
 
 @app.command("suppressions")
 def suppressions_command(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: the current folder).")] = None,
+    paths: PathsArgument = None,
     output_format: Annotated[
         CatalogFormat, typer.Option("--format", help="table, json or markdown.")
     ] = CatalogFormat.table,
     baseline: Annotated[Path | None, typer.Option("--baseline", help="Include this baseline's entries.")] = None,
-    config_file: Annotated[Path | None, typer.Option("--config", help="Configuration file.")] = None,
+    config_file: ConfigOption = None,
 ) -> None:
     """The exception register: every suppression with rule, location, reason, approver and expiry."""
     from nhigate.baseline import BaselineError, load
