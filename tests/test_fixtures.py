@@ -1,5 +1,6 @@
 """Every check is proven by fixtures: each line annotated ``expect: NHIxxx`` must be flagged
-with exactly those rules, and nothing else in the fixture may be flagged.
+with exactly those rules, and nothing else in the fixture may be flagged; a ``pass*`` case must
+not be flagged by the check it belongs to.
 
 A case is a file or a directory directly under ``fixtures/<CHECK-ID>/``; suppressed findings are
 accepted exceptions and are not expected.  JSON cannot carry
@@ -51,4 +52,7 @@ def test_fixture_findings_are_exactly_the_expected_ones(case: Path) -> None:
     found = {(Path(f.file).name, f.span.line, f.rule_id) for f in result.findings if f.suppression is None}
     assert found == expectations(case)
     if case.name.startswith("pass"):
-        assert not found, "a passing case must not be flagged"
+        # Another family may rightly flag the same code (a generated RDS password is not a literal
+        # secret, but it is still not rotated): a passing case only clears its own check.
+        own = case.parent.name
+        assert not {f for f in found if f[2] == own}, f"a passing case must not be flagged by {own}"

@@ -6,7 +6,8 @@ every predicate's signature; the catalog contract test fails if a YAML names a m
 
 from __future__ import annotations
 
-from nhigate.checks import hardcoded, long_lived
+from nhigate.checks import environments as cross_environment
+from nhigate.checks import hardcoded, long_lived, rotation
 from nhigate.checks.base import Predicate, ProjectPredicate
 
 PREDICATES: dict[str, Predicate] = {
@@ -19,10 +20,28 @@ PREDICATES: dict[str, Predicate] = {
     "azure_key_auth_enabled": long_lived.azure_key_auth_enabled,
     "hardcoded_secret": hardcoded.hardcoded_secret,
     "provider_credentials": hardcoded.provider_credentials,
+    "oidc_trust_not_pinned": cross_environment.oidc_trust_not_pinned,
+    "workload_identity_provider_without_condition": cross_environment.workload_identity_provider_without_condition,
+    "federated_credential_not_pinned": cross_environment.federated_credential_not_pinned,
+    "secretsmanager_secret_without_rotation": rotation.secretsmanager_secret_without_rotation,
+    "kms_key_without_rotation": rotation.kms_key_without_rotation,
+    "role_session_too_long": rotation.role_session_too_long,
+    "database_master_password_unmanaged": rotation.database_master_password_unmanaged,
+    "gcp_kms_key_without_rotation": rotation.gcp_kms_key_without_rotation,
+    "gcp_secret_without_rotation": rotation.gcp_secret_without_rotation,
+    "keyvault_item_without_expiry": rotation.keyvault_item_without_expiry,
+    "keyvault_key_without_rotation": rotation.keyvault_key_without_rotation,
+    "vault_approle_secret_id_without_ttl": rotation.vault_approle_secret_id_without_ttl,
+    "vault_token_without_ttl": rotation.vault_token_without_ttl,
 }
 
 # Project-wide checks (``scope: project``): they see the NHI graph of the whole scan.
-PROJECT_PREDICATES: dict[str, ProjectPredicate] = {}
+PROJECT_PREDICATES: dict[str, ProjectPredicate] = {
+    "credential_shared_across_environments": cross_environment.credential_shared_across_environments,
+    "literal_secret_shared_across_environments": cross_environment.literal_secret_shared_across_environments,
+    "reference_names_other_environment": cross_environment.reference_names_other_environment,
+    "prod_trusts_non_prod_principal": cross_environment.prod_trusts_non_prod_principal,
+}
 
 # Predicates that read the code as written (literals), not evaluated values: they run once per
 # block (not per for_each instance) and only on blocks whose text may hold a secret.
