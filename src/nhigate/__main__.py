@@ -1,5 +1,5 @@
 """``python -m nhigate``."""
 
-from nhigate.cli import main
+from nhigate.cli import run
 
-raise SystemExit(main())
+run()

@@ -547,9 +547,31 @@ def config_command(
 
 def main() -> int:
     """Entry point for the console script and ``python -m nhigate``."""
+    import gc
+
+    # A run builds a large, long-lived heap and exits: collector passes over it are pure cost
+    # (see nhigate.engine.few_collections, which does the same for library callers of a scan).
+    gc.set_threshold(200_000, 50, 100)
     try:
         app()
     except SystemExit as exc:
         code = exc.code
         return code if isinstance(code, int) else (0 if code is None else 2)
     return 0
+
+
+def run() -> None:
+    """The console script: :func:`main`, then exit at once.
+
+    A scan leaves millions of objects behind; letting the interpreter free them one by one at
+    shutdown took about a second of a cached corpus scan, for nothing.  Output is flushed first;
+    everything that needs cleaning up (worker pools, temporary checkouts) is closed by its own
+    ``with`` block before :func:`main` returns.
+    """
+    code = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except (OSError, ValueError):  # a closed pipe (nhigate scan | head): nothing left to say
+        pass
+    os._exit(code)

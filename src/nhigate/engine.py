@@ -10,8 +10,11 @@ file is contained to that file and reported; the scan always completes.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -21,7 +24,7 @@ from nhigate.checks.base import AI_RESOURCE_TYPES, CheckContext
 from nhigate.config import Config
 from nhigate.discover import Candidate, discover
 from nhigate.findings import Finding, Location, ProjectViolation, Violation, fingerprint
-from nhigate.model import ParsedFile, Span
+from nhigate.model import AttrPath, ParsedFile, Span
 from nhigate.scope import Scope
 from nhigate.view import ResourceView, TerraformView
 
@@ -208,7 +211,29 @@ def shard_of(display: str, count: int) -> int:
     return zlib.crc32(directory.encode("utf-8")) % count + 1
 
 
+@contextmanager
+def few_collections() -> Iterator[None]:
+    """Raise the cyclic collector's thresholds for the duration of a scan phase.
+
+    A scan builds millions of long-lived objects (syntax trees, views, evaluated values) and frees
+    almost none of them until it ends; with CPython's default thresholds the collector rescans
+    that growing heap again and again, which measured as more than half of a cached scan of the
+    corpus (6.4 s -> 2.9 s of analysis).  mypy does the same for the same reason.
+    """
+    previous = gc.get_threshold()
+    gc.set_threshold(200_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)
+
+
 def parse_phase(options: ScanOptions) -> Parsed:
+    with few_collections():
+        return _parse_phase(options)
+
+
+def _parse_phase(options: ScanOptions) -> Parsed:
     config = options.config
     base = Path(os.path.abspath(options.cwd or Path.cwd()))
     candidates, problems = discover(options.paths, config.exclude, base)
@@ -233,6 +258,11 @@ def scan(options: ScanOptions) -> ScanResult:
 
 def analyze(phase: Parsed, options: ScanOptions) -> ScanResult:
     """Everything after parsing: scopes, checks, project-wide checks, suppressions."""
+    with few_collections():
+        return _analyze(phase, options)
+
+
+def _analyze(phase: Parsed, options: ScanOptions) -> ScanResult:
     catalog = load_catalog()
     config = options.config
     base = Path(os.path.abspath(options.cwd or Path.cwd()))
@@ -419,6 +449,11 @@ def _run_checks(
         evaluated.update((check.id, block_view.block.file) for check in applicable)
         literal = [c for c in applicable if c.predicate in SECRET_SCANNING]
         valued = [c for c in applicable if c.predicate not in SECRET_SCANNING]
+        known = block_view.block.literal_secrets
+        if known is not None:
+            for check in literal:
+                _record_literal_secrets(unique, check, scope, block_view, known)
+            literal = []
         runs = [(block_view, c) for c in literal if block_view.block.secret_hint]
         if valued:
             runs += [(v, c) for v in _instances(block_view) for c in valued]
@@ -439,6 +474,24 @@ def _run_checks(
                 continue
             for violation in violations:
                 _record(unique, check, view, violation, violation.message + _context_note(scope, view), [])
+
+
+def _record_literal_secrets(
+    unique: dict[str, Finding],
+    check: Check,
+    scope: Scope,
+    view: ResourceView,
+    known: tuple[tuple[AttrPath, str, str | None, bool], ...],
+) -> None:
+    """Findings of a secret check from what the parser already found in the block.
+
+    Provider blocks are the provider check's; every other block is the hard-coded-secret check's.
+    """
+    if (check.predicate == "provider_credentials") != (view.block.kind == "provider"):
+        return
+    for path, message, severity, agentic in known:
+        violation = Violation(path, message, severity, agentic)
+        _record(unique, check, view, violation, message + _context_note(scope, view), [])
 
 
 def today() -> dt.date:

@@ -15,7 +15,8 @@ from __future__ import annotations
 import io
 import pickle
 from dataclasses import dataclass, field
-from typing import Any, Literal, NamedTuple
+from operator import itemgetter
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 Format = Literal["terraform", "tfvars", "plan", "cloudformation"]
 """Source formats. ``tfvars`` files only carry variable values, never resources."""
@@ -50,22 +51,51 @@ def reduce_by_fields(obj: Any) -> tuple[Any, tuple[Any, ...]]:
     return (obj.__class__, tuple(getattr(obj, name) for name in obj.__slots__))
 
 
-class Span(NamedTuple):
-    """A region in a file: 1-based lines and columns, ``end_column`` exclusive (as SARIF).
+if TYPE_CHECKING:
 
-    A named tuple rather than a dataclass: every syntax-tree node has one, and tuples are built
-    and unpickled in C, which keeps cached (warm) scans fast.
-    """
+    class Span(NamedTuple):
+        """What type checkers see: a named tuple (the runtime class below behaves the same)."""
 
-    line: int
-    column: int
-    end_line: int
-    end_column: int
+        line: int
+        column: int
+        end_line: int
+        end_column: int
 
-    @staticmethod
-    def at_line(line: int) -> Span:
-        """A span covering the start of one line, for parsers that only know the line."""
-        return Span(line, 1, line, 1)
+        @staticmethod
+        def at_line(line: int) -> Span: ...
+
+else:
+
+    class _SpanType(type):
+        def __call__(cls, line, column, end_line, end_column):
+            return tuple.__new__(cls, (line, column, end_line, end_column))
+
+    class Span(tuple, metaclass=_SpanType):
+        """A region in a file: 1-based lines and columns, ``end_column`` exclusive (as SARIF).
+
+        A tuple subclass that behaves like a named tuple: every syntax-tree node has one, and a
+        cached scan unpickles millions.  ``Span(line, column, end_line, end_column)`` goes
+        through the metaclass, while unpickling calls the inherited C ``tuple.__new__`` directly
+        (``__getnewargs__``) with no Python frame per span; a named tuple's ``__new__`` is a
+        Python function, which cost a third of body decoding.
+        """
+
+        __slots__ = ()
+        line = property(itemgetter(0))
+        column = property(itemgetter(1))
+        end_line = property(itemgetter(2))
+        end_column = property(itemgetter(3))
+
+        def __getnewargs__(self):
+            return (tuple(self),)
+
+        def __repr__(self):
+            return f"Span(line={self[0]}, column={self[1]}, end_line={self[2]}, end_column={self[3]})"
+
+        @staticmethod
+        def at_line(line):
+            """A span covering the start of one line, for parsers that only know the line."""
+            return Span(line, 1, line, 1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +174,12 @@ class Block:
     """``(line, text)`` of every comment inside the block, for inline suppressions."""
     secret_hint: bool = True
     """False when the block's source text cannot hold a secret (:mod:`nhigate.secret_hint`)."""
+    object_hint: bool = True
+    """False when the block's source text cannot spell a reference to a credential-bearing
+    object (:func:`nhigate.secret_hint.may_name_object`)."""
+    literal_secrets: tuple[tuple[AttrPath, str, str | None, bool], ...] | None = None
+    """``(path, message, severity, agentic)`` of every secret literal written in the block, found
+    where the file was parsed (and cached with it); None when finding them needs evaluation."""
 
     @property
     def body(self) -> Any:
@@ -155,7 +191,8 @@ class Block:
         data = self.body_data
         packed = data if isinstance(data, bytes) else pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL)
         fields = (self.format, self.kind, self.type, self.name, self.address, self.file, self.span)
-        return (Block, (*fields, packed, self.comments, self.secret_hint))
+        hints = (self.secret_hint, self.object_hint, self.literal_secrets)
+        return (Block, (*fields, packed, self.comments, *hints))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Block):

@@ -36,6 +36,8 @@ _PRODUCING_MODULES = (
     "parsers/terraform.py",
     "secret_hint.py",
     "secrets.py",
+    "checks/hardcoded.py",
+    "findings.py",
 )
 
 
@@ -100,16 +102,27 @@ class ParseCache:
 
     def prune(self, limit: int = MAX_CACHE_BYTES) -> None:
         """Delete the least recently written entries until the cache fits in ``limit`` bytes."""
+        entries: list[tuple[float, int, str]] = []
         try:
-            entries = [(p.stat().st_mtime, p.stat().st_size, p) for p in self.root.glob("*/*.pickle")]
+            with os.scandir(self.root) as shards:
+                for shard in shards:
+                    if not shard.is_dir(follow_symlinks=False):
+                        continue
+                    with os.scandir(shard.path) as files:
+                        for entry in files:
+                            if entry.name.endswith(".pickle"):
+                                info = entry.stat(follow_symlinks=False)
+                                entries.append((info.st_mtime, info.st_size, entry.path))
         except OSError:
             return
         total = sum(size for _, size, _ in entries)
+        if total <= limit:
+            return
         for _, size, path in sorted(entries):
             if total <= limit:
                 break
             try:
-                path.unlink()
+                os.unlink(path)
                 total -= size
             except OSError:
                 pass

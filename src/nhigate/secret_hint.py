@@ -42,3 +42,17 @@ _HINT = re.compile(
 
 def may_hold_secret(text: str, block_type: str = "") -> bool:
     return block_type in ALWAYS_SCANNED or _HINT.search(text) is not None
+
+
+# Words every literal reference to a credential-bearing object contains (ARNs, service-account
+# e-mails, secret resource names and URIs, managed-identity IDs, dynamic references), kept short
+# so that a reference assembled from pieces (``join(":", ["arn", ...])``) still shows one.
+_OBJECT_WORDS = re.compile(r"arn|gserviceaccount|secrets|assignedidentities|resolve", re.IGNORECASE)
+
+
+def may_name_object(text: str) -> bool:
+    """Whether a block's source text may spell a reference to a secret, role, user, service
+    account or managed identity.  The cross-environment checks walk every evaluated value of a
+    module only when one of its blocks (or its callers', or its tfvars) may: values come from
+    nowhere else, so a module none of whose text has these words cannot name such an object."""
+    return _OBJECT_WORDS.search(text) is not None

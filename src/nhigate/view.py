@@ -227,10 +227,17 @@ class PlanView(ResourceView):
 
     def __init__(self, block: Block) -> None:
         super().__init__(block)
-        body = block.body if isinstance(block.body, dict) else {}
-        # A provider's configuration (``expressions``) is its body; a resource's is ``values``.
-        values = body if block.kind == "provider" else body.get("values")
-        self._values: Any = values if isinstance(values, dict) else {}
+        self._read: Any = None
+
+    @property
+    def _values(self) -> Any:
+        """The block's values, read on first use: most blocks are never looked at by a check."""
+        if self._read is None:
+            body = self.block.body if isinstance(self.block.body, dict) else {}
+            # A provider's configuration (``expressions``) is its body; a resource's is ``values``.
+            values = body if self.block.kind == "provider" else body.get("values")
+            self._read = values if isinstance(values, dict) else {}
+        return self._read
 
     def get(self, *path: str | int) -> Any:
         if not path:
@@ -251,11 +258,18 @@ class CloudFormationView(ResourceView):
 
     def __init__(self, block: Block, parameters: dict[str, Block]) -> None:
         super().__init__(block)
-        body = block.body if isinstance(block.body, dict) else {}
-        # A parameter's own keys (Type, Default, NoEcho) are its values; a resource's are Properties.
-        props = body if block.kind == "parameter" else body.get("Properties")
-        self._props: Any = props if isinstance(props, LocDict) else LocDict(block.span)
+        self._read: Any = None
         self._parameters = parameters
+
+    @property
+    def _props(self) -> Any:
+        """The block's properties, read on first use: most blocks are never looked at by a check."""
+        if self._read is None:
+            body = self.block.body if isinstance(self.block.body, dict) else {}
+            # A parameter's own keys (Type, Default, NoEcho) are its values; a resource's are Properties.
+            props = body if self.block.kind == "parameter" else body.get("Properties")
+            self._read = props if isinstance(props, LocDict) else LocDict(self.block.span)
+        return self._read
 
     def get(self, *path: str | int) -> Any:
         if not path:

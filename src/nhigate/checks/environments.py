@@ -529,10 +529,39 @@ def _uses(graph: NhiGraph) -> list[_Use]:
     return found
 
 
+# Blocks whose values reach other blocks' evaluated values (variables by default, tfvars and
+# module inputs, locals, module outputs; CloudFormation parameter defaults).
+_VALUE_SOURCES = frozenset({"variable", "locals", "output", "tfvars", "module", "parameter"})
+
+
+def _may_name_objects(view: ResourceView, scope: Scope, known: dict[int, bool]) -> bool:
+    """Whether the view's evaluated values may hold a literal reference to a credential-bearing
+    object, from the parser's :func:`~nhigate.secret_hint.may_name_object` hint: the block's own
+    text may spell one, or a value source of its module tree may (resources' attributes reach
+    other blocks only as typed references and data sources as Unknown, never as text)."""
+    if view.block.object_hint:
+        return True
+    root = _root(scope)
+    if id(root) not in known:
+        known[id(root)] = any(
+            each.block.object_hint and each.block.kind in _VALUE_SOURCES
+            for member in _descendants(root)
+            for each in member
+        )
+    return known[id(root)]
+
+
+def _descendants(scope: Scope) -> Iterator[Scope]:
+    yield scope
+    for child in scope.children.values():
+        yield from _descendants(child)
+
+
 def _collect_uses(graph: NhiGraph) -> list[_Use]:
     sites = _Sites()
     out: list[_Use] = []
     seen: set[tuple[str, str, str | None, str, str, AttrPath, str]] = set()
+    hinted: dict[int, bool] = {}
     for scope in _scopes(graph):
         environment = _environment(graph, scope)
         if environment is None:
@@ -542,6 +571,9 @@ def _collect_uses(graph: NhiGraph) -> list[_Use]:
             if kind not in ("resource", "data", "module", "provider"):
                 continue
             spec = _NAMED.get((kind, block_view.type))
+            literal_references = _may_name_objects(block_view, scope, hinted)
+            if spec is None and not literal_references:
+                continue
             for view in _instances(block_view) if kind in ("resource", "data") else [block_view]:
                 found: list[tuple[_Ref, AttrPath, str, bool]] = []
                 if spec is not None:
@@ -549,7 +581,7 @@ def _collect_uses(graph: NhiGraph) -> list[_Use]:
                     if named is not None:
                         text = view.get(*spec.name)
                         found.append((named, spec.name, str(text), spec.creation))
-                for path, text in _view_strings(view):
+                for path, text in _view_strings(view) if literal_references else ():
                     for ref in _refs_in(text):
                         found.append((ref, path, text, False))
                 for ref, path, text, creation in found:

@@ -16,12 +16,12 @@ from typing import Any
 
 from nhigate.checks.base import CheckContext
 from nhigate.findings import Violation, path_text
-from nhigate.model import AttrPath
+from nhigate.model import AttrPath, Block, Unknown
 from nhigate.parsers import hclast as ast
 from nhigate.parsers.located import Intrinsic
 from nhigate.secret_hint import SECRET_ATTRIBUTES
 from nhigate.secrets import SecretMatch, find_token_shapes, literal_secret
-from nhigate.view import ResourceView, TerraformView
+from nhigate.view import ResourceView
 
 # Keys whose sibling names the value: ECS/Cloud Run/Kubernetes env lists ({name = X, value = Y}).
 _NAME_KEYS = ("name", "Name")
@@ -34,14 +34,14 @@ def _describe(match: SecretMatch, where: str) -> str:
     return f"{match.description} written in {where} ({match.fingerprint}); keep it in a secret store and reference it"
 
 
-def _forced(view: ResourceView) -> frozenset[str]:
+def _forced(block_type: str, parameter_type: Any = None) -> frozenset[str]:
     """Attributes of this resource that hold a secret whatever they are called.
 
     An SSM parameter's ``value`` is a secret only for ``type = "SecureString"``: a plain ``String``
     parameter holding a region name is configuration, not a credential.
     """
-    names = {attribute for (type_name, attribute) in SECRET_ATTRIBUTES if type_name == view.type}
-    if view.type == "aws_ssm_parameter" and view.get("type") != "SecureString":
+    names = {attribute for (type_name, attribute) in SECRET_ATTRIBUTES if type_name == block_type}
+    if block_type == "aws_ssm_parameter" and parameter_type != "SecureString":
         names.discard("value")
     return frozenset(names)
 
@@ -111,9 +111,8 @@ def _expr_literals(expr: ast.Expr, path: AttrPath, name: str, depth: int) -> Ite
             yield from _expr_literals(argument, path, name, depth + 1)
 
 
-def _terraform_matches(view: TerraformView, prefix: AttrPath = ()) -> Iterator[tuple[AttrPath, SecretMatch]]:
-    forced = _forced(view)
-    for path, name, expr in _terraform_literals(view.block.body, prefix):
+def _terraform_matches(body: ast.Body, forced: frozenset[str]) -> Iterator[tuple[AttrPath, SecretMatch]]:
+    for path, name, expr in _terraform_literals(body, ()):
         top = str(path[0]) if path else name
         if isinstance(expr, ast.Literal):
             match = _check_string(name, str(expr.value), forced, top)
@@ -151,68 +150,80 @@ def _value_matches(
             yield from _value_matches(item, (*path, index), "", forced, depth + 1)
 
 
-def _raw_values(view: ResourceView) -> Any:
-    body = view.block.body
-    if view.block.format == "plan":
+def _raw_values(block: Block) -> Any:
+    body = block.body
+    if block.format == "plan":
         return body.get("values") if isinstance(body, dict) else None
-    if view.block.kind == "parameter":
+    if block.kind == "parameter":
         return None
     return body.get("Properties") if isinstance(body, dict) else None
 
 
-# -- predicates ----------------------------------------------------------------------------------
+# -- what a block says, from its text alone -----------------------------------------------------
 
 
-def hardcoded_secret(view: ResourceView, ctx: CheckContext) -> Iterator[Violation]:
-    """A secret literal in a resource, data source, module call, variable default, local, tfvars
-    assignment or CloudFormation parameter default."""
-    kind = view.block.kind
-    if isinstance(view, TerraformView):
+def _ssm_parameter_type(block: Block) -> Any:
+    """The literal ``type`` of an ``aws_ssm_parameter`` (Unknown when it is an expression)."""
+    body = block.body
+    if isinstance(body, ast.Body):
+        written = body.attributes.get("type")
+        if written is None:
+            return "String"  # the provider's default
+        if isinstance(written.value, ast.Literal):
+            return written.value.value
+        return Unknown("the parameter type is an expression")
+    values = _raw_values(block)
+    return values.get("type") if isinstance(values, dict) else None
+
+
+def secret_literals(block: Block, parameter_type: Any = None) -> Iterator[Violation]:
+    """Secret literals written in one block (not a provider), read from the code as written."""
+    kind = block.kind
+    if isinstance(block.body, ast.Body):
         if kind == "variable":
-            default = view.block.body.attributes.get("default")
+            default = block.body.attributes.get("default")
             if default is None:
                 return
-            for path, name, expr in _expr_literals(default.value, ("default",), view.block.name, 0):
+            for path, name, expr in _expr_literals(default.value, ("default",), block.name, 0):
                 if isinstance(expr, ast.Literal):
-                    label = name if path != ("default",) else view.block.name
+                    label = name if path != ("default",) else block.name
                     match = _check_string(label, str(expr.value), frozenset(), "")
                     if match is not None:
                         yield Violation(
                             path,
-                            _describe(match, f"the default of variable {view.block.name}"),
+                            _describe(match, f"the default of variable {block.name}"),
                             agentic=match.model_api,
                         )
             return
         where = {"locals": "local", "tfvars": "the tfvars assignment"}.get(kind, "")
-        for path, match in _terraform_matches(view):
+        for path, match in _terraform_matches(block.body, _forced(block.type, parameter_type)):
             label = f"{where} {path[0]}" if kind in ("locals", "tfvars") else f"attribute {path_text(path)}"
             yield Violation(path, _describe(match, label), agentic=match.model_api)
         return
     if kind == "parameter":
-        default = view.block.body.get("Default") if isinstance(view.block.body, dict) else None
+        default = block.body.get("Default") if isinstance(block.body, dict) else None
         if isinstance(default, str):
-            match = _check_string(view.block.name, default, frozenset(), "")
+            match = _check_string(block.name, default, frozenset(), "")
             if match is not None:
                 yield Violation(
                     ("Default",),
-                    _describe(match, f"the default of parameter {view.block.name}"),
+                    _describe(match, f"the default of parameter {block.name}"),
                     agentic=match.model_api,
                 )
         return
-    for path, match in _value_matches(_raw_values(view), (), "", _forced(view)):
+    for path, match in _value_matches(_raw_values(block), (), "", _forced(block.type, parameter_type)):
         yield Violation(path, _describe(match, f"attribute {path_text(path)}"), agentic=match.model_api)
 
 
-def provider_credentials(view: ResourceView, ctx: CheckContext) -> Iterator[Violation]:
-    """A provider configured with a literal credential (access key, client secret, token)."""
-    if isinstance(view, TerraformView):
-        for path, match in _terraform_matches(view):
-            yield Violation(
-                path, _describe(match, f"provider {view.block.type} {path_text(path)}"), severity="critical"
-            )
+def provider_literals(block: Block) -> Iterator[Violation]:
+    """Literal credentials in a provider block."""
+    if isinstance(block.body, ast.Body):
+        for path, match in _terraform_matches(block.body, _forced(block.type)):
+            yield Violation(path, _describe(match, f"provider {block.type} {path_text(path)}"), severity="critical")
         return
     # plan JSON: configuration.provider_config.<name>.expressions.<attr>.constant_value
-    expressions = view.get("expressions")
+    body = block.body
+    expressions = body.get("expressions") if isinstance(body, dict) else None
     if not isinstance(expressions, dict):
         return
     for attribute, expression in expressions.items():
@@ -221,4 +232,33 @@ def provider_credentials(view: ResourceView, ctx: CheckContext) -> Iterator[Viol
             found = literal_secret(attribute, constant)
             if found is not None:
                 path = ("expressions", attribute, "constant_value")
-                yield Violation(path, _describe(found, f"provider {view.block.type} {attribute}"), severity="critical")
+                yield Violation(path, _describe(found, f"provider {block.type} {attribute}"), severity="critical")
+
+
+def precompute(block: Block) -> tuple[Violation, ...] | None:
+    """The block's literal-secret violations, computed where the file is parsed so cached scans
+    never rebuild syntax trees for this; None when the answer depends on evaluation (an SSM
+    parameter whose ``type`` is an expression), and the check then runs on the evaluated view."""
+    if not block.secret_hint:
+        return ()
+    if block.kind == "provider":
+        return tuple(provider_literals(block))
+    parameter_type = _ssm_parameter_type(block) if block.type == "aws_ssm_parameter" else None
+    if isinstance(parameter_type, Unknown):
+        return None
+    return tuple(secret_literals(block, parameter_type))
+
+
+# -- predicates ----------------------------------------------------------------------------------
+
+
+def hardcoded_secret(view: ResourceView, ctx: CheckContext) -> Iterator[Violation]:
+    """A secret literal in a resource, data source, module call, variable default, local, tfvars
+    assignment or CloudFormation parameter default."""
+    parameter_type = view.get("type") if view.type == "aws_ssm_parameter" else None
+    yield from secret_literals(view.block, parameter_type)
+
+
+def provider_credentials(view: ResourceView, ctx: CheckContext) -> Iterator[Violation]:
+    """A provider configured with a literal credential (access key, client secret, token)."""
+    yield from provider_literals(view.block)

@@ -777,10 +777,15 @@ def database_master_password_unmanaged(view: ResourceView, ctx: CheckContext) ->
             continue  # not set (in a plan, also: computed at apply, so nothing to say)
         if _from_secrets_manager(view, attribute, value, ctx.scope):
             return
+        stored = (
+            "and whoever set it knows it"  # write-only: kept out of state, but still never rotated
+            if attribute.endswith("_wo")
+            else "and it sits in Terraform state or the template's inputs"
+        )
         yield Violation(
             (attribute,),
             f"database master password set through {attribute} instead of {managed_key} = true: "
-            "nothing rotates it, and it sits in Terraform state or the template's inputs",
+            f"nothing rotates it, {stored}",
         )
         return
 

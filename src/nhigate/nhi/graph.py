@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nhigate.environments import (
+    ENV_KEYS,
     Environment,
     account_ids,
     from_config,
@@ -133,14 +134,16 @@ def infer_environment(scope: Scope, mapping: dict[str, dict[str, str]]) -> Envir
         return found
     evaluator = scope.evaluator
     if evaluator is not None:
-        from nhigate.environments import ENV_KEYS
-
         variables = {k: evaluator.variable(k) for k in evaluator.module.variables if k.lower() in ENV_KEYS}
         found = from_values(variables, "variable")
         if found:
             return found
     if scope.kind == "cloudformation":
-        parameters = {v.block.name: v.get("Default") for v in scope if v.block.kind == "parameter"}
+        parameters = {
+            v.block.name: v.get("Default")
+            for v in scope
+            if v.block.kind == "parameter" and v.block.name.lower() in ENV_KEYS
+        }
         found = from_values(parameters, "parameter")
         if found:
             return found

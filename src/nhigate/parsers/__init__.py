@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from nhigate.model import Format, ParsedFile, ParseError
+from nhigate.model import Block, Format, ParsedFile, ParseError
 
 if TYPE_CHECKING:
     from nhigate.parsecache import ParseCache
@@ -150,13 +150,33 @@ def parse_text(display: str, text: str, how: str) -> ParsedFile | None:
     """Parse decoded text; raises only on engine faults (``parse_file`` isolates those)."""
     parsed = _parse_text(display, text, how)
     if parsed is not None and parsed.blocks:
-        from nhigate.secret_hint import may_hold_secret
+        from nhigate.checks.hardcoded import precompute
+        from nhigate.secret_hint import may_hold_secret, may_name_object
 
         lines = text.split("\n")
         for block in parsed.blocks:
             text_of_block = "\n".join(lines[block.span.line - 1 : block.span.end_line])
             block.secret_hint = may_hold_secret(text_of_block, block.type)
+            written = _value_text(block, lines) if block.kind == "variable" else text_of_block
+            block.object_hint = may_name_object(written)
+            # The secret checks read only what is written: run them here, in the parser process,
+            # so a cached scan never rebuilds syntax trees for them.
+            found = precompute(block)
+            block.literal_secrets = (
+                None if found is None else tuple((v.path, v.message, v.severity, v.agentic) for v in found)
+            )
     return parsed
+
+
+def _value_text(block: Block, lines: list[str]) -> str:
+    """A variable's default as written (its description names ARNs without holding one)."""
+    from nhigate.parsers.hclast import Body
+
+    body = block.body
+    default = body.attributes.get("default") if isinstance(body, Body) else None
+    if default is None:
+        return ""
+    return "\n".join(lines[default.span.line - 1 : default.span.end_line])
 
 
 def _parse_text(display: str, text: str, how: str) -> ParsedFile | None:

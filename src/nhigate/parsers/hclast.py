@@ -71,6 +71,7 @@ class Splat:
 
 SPLAT = Splat()
 
+
 @dataclass(frozen=True, slots=True)
 class Traversal:
     """``source.step.step[index]``: attribute access and indexing on an expression."""
@@ -107,7 +108,6 @@ class ObjectItem:
 
 @dataclass(frozen=True, slots=True)
 class ObjectExpr:
-
     __reduce__ = reduce_by_fields
     items: tuple[ObjectItem, ...]
     span: Span
@@ -115,7 +115,6 @@ class ObjectExpr:
 
 @dataclass(frozen=True, slots=True)
 class TupleExpr:
-
     __reduce__ = reduce_by_fields
     items: tuple[Expr, ...]
     span: Span
@@ -123,7 +122,6 @@ class TupleExpr:
 
 @dataclass(frozen=True, slots=True)
 class Conditional:
-
     __reduce__ = reduce_by_fields
     condition: Expr
     true: Expr
@@ -133,7 +131,6 @@ class Conditional:
 
 @dataclass(frozen=True, slots=True)
 class BinaryOp:
-
     __reduce__ = reduce_by_fields
     op: str
     left: Expr
@@ -143,7 +140,6 @@ class BinaryOp:
 
 @dataclass(frozen=True, slots=True)
 class UnaryOp:
-
     __reduce__ = reduce_by_fields
     op: str
     operand: Expr
@@ -184,7 +180,6 @@ Expr = (
 
 @dataclass(frozen=True, slots=True)
 class Attribute:
-
     __reduce__ = reduce_by_fields
     name: str
     value: Expr

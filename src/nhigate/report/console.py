@@ -61,9 +61,7 @@ def render_console(scan: ScanResult, gate: Gate, stream: TextIO) -> None:
             f"[green]{len(scan.fixed)} baselined finding(s) no longer occur[/green] (fixed; the baseline can shrink):"
         )
         for entry in scan.fixed:
-            console.print(
-                "  " + escape(" ".join(str(entry.get(k, "")) for k in ("rule_id", "file", "resource")))
-            )
+            console.print("  " + escape(" ".join(str(entry.get(k, "")) for k in ("rule_id", "file", "resource"))))
     for problem in scan.problems:
         console.print(f"[yellow]warning:[/yellow] {escape(problem)}")
     for note in scan.notifications:
