@@ -43,7 +43,9 @@ def test_scan_step_script_runs_and_reports_the_exit_code(tmp_path: Path) -> None
         "GITHUB_STEP_SUMMARY": str(summary),
         "PATH": str(Path(os.sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""),  # type: ignore[attr-defined]
     }
-    result = subprocess.run(["bash", "-c", step["run"]], cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        ["bash", "-c", step["run"]], cwd=tmp_path, env=env, capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stderr  # the step itself succeeds; the gate step fails later
     assert output.read_text().strip() == "exit-code=1"
     assert (tmp_path / "out.sarif").exists()

@@ -73,7 +73,9 @@ def test_check_has_a_predicate_in_the_registry(check) -> None:  # type: ignore[n
     if check.family == "engine":
         assert check.predicate is None
     elif check.scope == "project":
-        assert check.predicate in PROJECT_PREDICATES, f"{check.id}: project predicate {check.predicate} is not registered"
+        assert check.predicate in PROJECT_PREDICATES, (
+            f"{check.id}: project predicate {check.predicate} is not registered"
+        )
     else:
         assert check.predicate in PREDICATES, f"{check.id}: predicate {check.predicate} is not registered"
 

@@ -67,7 +67,7 @@ def test_new_finding_fails_untouched_old_finding_does_not(tmp_path: Path) -> Non
 
 def test_fixed_finding_is_listed(tmp_path: Path) -> None:
     repo = make_repo(tmp_path, {"old.tf": KEY.format(name="old")})
-    (repo / "old.tf").write_text('resource "aws_iam_role" "old" {\n  name = "old"\n}\n')
+    (repo / "old.tf").write_text('resource "aws_iam_role" "old" {\n  name = "old"\n  tags = { owner = "ops" }\n}\n')
     result = nhigate("scan", ".", "--diff-base", "main", "--format", "json", cwd=repo)
     assert result.returncode == 0
     report = json.loads(result.stdout)
@@ -87,7 +87,10 @@ def test_moved_block_and_renamed_file_stay_unchanged(tmp_path: Path) -> None:
     git(repo, "mv", "keys.tf", "credentials.tf")
     code, sarif = scan_diff(repo)
     assert code == 0, states(sarif)
-    assert set(states(sarif)) == {("credentials.tf", "aws_iam_access_key.vendor"), ("credentials.tf", "aws_iam_access_key.other")}
+    assert set(states(sarif)) == {
+        ("credentials.tf", "aws_iam_access_key.vendor"),
+        ("credentials.tf", "aws_iam_access_key.other"),
+    }
     assert set(states(sarif).values()) == {"unchanged"}
 
 
@@ -114,17 +117,24 @@ def test_missing_base_ref_is_exit_2_with_a_fetch_hint(tmp_path: Path) -> None:
 
 def test_base_side_file_that_no_longer_parses(tmp_path: Path) -> None:
     repo = make_repo(tmp_path, {"keys.tf": KEY.format(name="vendor"), "broken.tf": "resource {\n"})
-    (repo / "broken.tf").write_text('resource "aws_iam_role" "fixed" {\n  name = "fixed"\n}\n')
+    (repo / "broken.tf").write_text(
+        'resource "aws_iam_role" "fixed" {\n  name = "fixed"\n  tags = { owner = "ops" }\n}\n'
+    )
     code, sarif = scan_diff(repo)
     assert code == 0 and states(sarif) == {("keys.tf", "aws_iam_access_key.vendor"): "unchanged"}
 
 
 def test_scanning_a_subfolder_from_a_subdirectory(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path, {"live/prod/keys.tf": KEY.format(name="vendor"), "live/dev/keys.tf": KEY.format(name="dev")})
+    repo = make_repo(
+        tmp_path, {"live/prod/keys.tf": KEY.format(name="vendor"), "live/dev/keys.tf": KEY.format(name="dev")}
+    )
     (repo / "live" / "prod" / "new.tf").write_text(KEY.format(name="new"))
     code, sarif = scan_diff(repo, "prod", cwd=repo / "live")
     assert code == 1
-    assert states(sarif) == {("prod/keys.tf", "aws_iam_access_key.vendor"): "unchanged", ("prod/new.tf", "aws_iam_access_key.new"): "new"}
+    assert states(sarif) == {
+        ("prod/keys.tf", "aws_iam_access_key.vendor"): "unchanged",
+        ("prod/new.tf", "aws_iam_access_key.new"): "new",
+    }
 
 
 def test_baseline_and_diff_base_are_exclusive(tmp_path: Path) -> None:

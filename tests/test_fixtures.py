@@ -3,7 +3,7 @@ with exactly those rules, and nothing else in the fixture may be flagged; a ``pa
 not be flagged by the check it belongs to.
 
 A case is a file or a directory directly under ``fixtures/<CHECK-ID>/``; suppressed findings are
-accepted exceptions and are not expected.  JSON cannot carry
+accepted exceptions and are not expected.  A directory case may carry its own ``.nhigate.yaml``.  JSON cannot carry
 comments, so a JSON case lists its expectations in ``<file>.expect`` (``LINE RULE`` per line).
 """
 
@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES
+from nhigate.catalog import load_catalog
+from nhigate.config import Config, load_config
 from nhigate.engine import ScanOptions, scan
 
 EXPECT = re.compile(r"expect:\s*(NHI\d{3}(?:\s*,\s*NHI\d{3})*)")
@@ -47,7 +49,9 @@ def expectations(case: Path) -> set[tuple[str, int, str]]:
 
 @pytest.mark.parametrize("case", _cases(), ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_fixture_findings_are_exactly_the_expected_ones(case: Path) -> None:
-    result = scan(ScanOptions(paths=[case], jobs=1))
+    config_file = case / ".nhigate.yaml"
+    config = load_config(config_file, load_catalog()) if config_file.is_file() else Config()
+    result = scan(ScanOptions(paths=[case], jobs=1, config=config))
     # Suppressed findings are accepted exceptions: a fixture expects only what still fails.
     found = {(Path(f.file).name, f.span.line, f.rule_id) for f in result.findings if f.suppression is None}
     assert found == expectations(case)

@@ -36,7 +36,10 @@ def sarif(root: Path, *args: str) -> dict[str, Any]:
         ("checks:\n  skip: [NHI999]\n", r"\.nhigate\.yaml: checks\.skip: unknown check ID NHI999"),
         ("colour: blue\n", r"\.nhigate\.yaml: \(top level\): Additional properties are not allowed \('colour'"),
         ("parameters:\n  NHI105:\n    max_days: soon\n", r"parameters\.NHI105\.max_days: expected integer, got 'soon'"),
-        ("parameters:\n  NHI105:\n    max_age: 3\n", r"parameters\.NHI105\.max_age: unknown parameter; expected one of: max_days"),
+        (
+            "parameters:\n  NHI105:\n    max_age: 3\n",
+            r"parameters\.NHI105\.max_age: unknown parameter; expected one of: max_days",
+        ),
         ("ignore:\n  - path: '*.tf'\n    rules: [NHI101]\n", r"ignore\.0: 'reason' is a required property"),
         ("fail_on: [\n", r"\.nhigate\.yaml: not valid YAML"),
     ],
@@ -72,14 +75,18 @@ def test_parameters_excludes_and_check_selection_from_config(tmp_path: Path) -> 
 
 
 def test_inline_suppression_is_kept_in_sarif_and_json(tmp_path: Path) -> None:
-    suppressed = KEY.replace("{\n", '{\n  # nhigate:ignore NHI101 reason="vendor only takes keys" approved_by="sec" expires=2099-01-01\n', 1)
+    suppressed = KEY.replace(
+        "{\n", '{\n  # nhigate:ignore NHI101 reason="vendor only takes keys" approved_by="sec" expires=2099-01-01\n', 1
+    )
     write(tmp_path, {"main.tf": suppressed})
     data = sarif(tmp_path)
     results = data["runs"][0]["results"]
     assert len(results) == 1
     suppression = results[0]["suppressions"][0]
     assert suppression["kind"] == "inSource" and suppression["status"] == "accepted"
-    assert "vendor only takes keys" in suppression["justification"] and "approved by sec" in suppression["justification"]
+    assert (
+        "vendor only takes keys" in suppression["justification"] and "approved by sec" in suppression["justification"]
+    )
     report = json.loads(nhigate("scan", ".", "--format", "json", cwd=tmp_path).stdout)
     assert report["findings"][0]["suppression"]["approved_by"] == "sec"
     assert report["summary"]["gate"] == "passed"
@@ -88,7 +95,9 @@ def test_inline_suppression_is_kept_in_sarif_and_json(tmp_path: Path) -> None:
 
 
 def test_configured_ignore_is_an_external_suppression_and_expires(tmp_path: Path) -> None:
-    config = "ignore:\n  - path: 'legacy/*'\n    rules: [NHI101]\n    reason: legacy vendor\n    expires: '2099-12-31'\n"
+    config = (
+        "ignore:\n  - path: 'legacy/*'\n    rules: [NHI101]\n    reason: legacy vendor\n    expires: '2099-12-31'\n"
+    )
     write(tmp_path, {".nhigate.yaml": config, "legacy/main.tf": KEY, "new/main.tf": KEY})
     results = sarif(tmp_path)["runs"][0]["results"]
     kinds = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]: r["suppressions"] for r in results}
@@ -156,7 +165,9 @@ def test_baseline_records_fingerprints_and_fails_only_on_new_findings(tmp_path: 
 
     # The baselined key is fixed: it is listed so the baseline can shrink.
     (tmp_path / "main.tf").write_text("")
-    report = json.loads(nhigate("scan", ".", "--baseline", ".nhigate-baseline.json", "--format", "json", cwd=tmp_path).stdout)
+    report = json.loads(
+        nhigate("scan", ".", "--baseline", ".nhigate-baseline.json", "--format", "json", cwd=tmp_path).stdout
+    )
     assert [e["resource"] for e in report["fixed"]] == ["aws_iam_access_key.vendor"]
     console = nhigate("scan", ".", "--baseline", ".nhigate-baseline.json", cwd=tmp_path).stdout
     assert "no longer occur" in console
@@ -184,8 +195,14 @@ def test_bad_baseline_is_exit_2(tmp_path: Path) -> None:
 def test_junit_has_a_case_per_check_and_file(tmp_path: Path) -> None:
     import xml.etree.ElementTree as ET
 
-    write(tmp_path, {"keys.tf": KEY, "roles.tf": 'resource "aws_iam_access_key" "off" {\n  user = "u"\n  status = "Inactive"\n}\n',
-                     "broken.tf": "resource {\n"})
+    write(
+        tmp_path,
+        {
+            "keys.tf": KEY,
+            "roles.tf": 'resource "aws_iam_access_key" "off" {\n  user = "u"\n  status = "Inactive"\n}\n',
+            "broken.tf": "resource {\n",
+        },
+    )
     result = nhigate("scan", ".", "--junit", "report.xml", "--format", "json", cwd=tmp_path)
     assert result.returncode == 1
     root = ET.parse(tmp_path / "report.xml").getroot()
@@ -241,8 +258,12 @@ def test_exception_register_lists_every_exception_sorted_by_expiry(tmp_path: Pat
     write(
         tmp_path,
         {
-            "a.tf": KEY.replace("{\n", '{\n  # nhigate:ignore NHI101 reason="vendor" approved_by="sec-team" expires=2027-01-01\n', 1),
-            "b.tf": KEY.replace('"vendor"', '"b"').replace("{\n", '{\n  # nhigate:ignore NHI101 reason="soon" approved_by="cto" expires=2026-12-01\n', 1),
+            "a.tf": KEY.replace(
+                "{\n", '{\n  # nhigate:ignore NHI101 reason="vendor" approved_by="sec-team" expires=2027-01-01\n', 1
+            ),
+            "b.tf": KEY.replace('"vendor"', '"b"').replace(
+                "{\n", '{\n  # nhigate:ignore NHI101 reason="soon" approved_by="cto" expires=2026-12-01\n', 1
+            ),
             "c.tf": 'resource "aws_iam_role" "c" {\n  # nhigate:ignore NHI101 reason="stale"\n  name = "c"\n}\n',
             ".nhigate.yaml": "ignore:\n  - path: 'legacy/*'\n    rules: [NHI103]\n    reason: legacy project\n    approved_by: platform\n",
         },

@@ -43,11 +43,17 @@ def _report(root: Path, *args: str) -> dict[str, Any]:
         ("binary.tf", b"\x00\x01\x02resource\x00", "binary content"),
         ("latin1.tf", 'resource "a" "b" {\n  x = "caf\xe9"\n}\n'.encode("latin-1"), "not valid UTF-8"),
         ("broken.yaml", b'AWSTemplateFormatVersion: "2010-09-09"\nResources: {A: [\n', "CloudFormation YAML"),
-        ("broken.json", b'{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"A": {"Type": "AWS::IAM::User"}', "CloudFormation JSON"),
+        (
+            "broken.json",
+            b'{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {"A": {"Type": "AWS::IAM::User"}',
+            "CloudFormation JSON",
+        ),
         ("bad.tf", b'resource "a" "b" {\n  x = = 1\n}\n', "HCL syntax error"),
     ],
 )
-def test_a_bad_file_is_a_finding_and_the_rest_of_the_scan_goes_on(tmp_path: Path, name: str, content: bytes, reason: str) -> None:
+def test_a_bad_file_is_a_finding_and_the_rest_of_the_scan_goes_on(
+    tmp_path: Path, name: str, content: bytes, reason: str
+) -> None:
     (tmp_path / name).write_bytes(content)
     (tmp_path / "good.tf").write_text(KEY)
     report = _report(tmp_path)
@@ -94,7 +100,10 @@ def test_oversized_file_is_reported_not_read(tmp_path: Path) -> None:
 def test_deep_nesting_and_alias_bombs_are_refused_quickly(tmp_path: Path) -> None:
     (tmp_path / "deep.tf").write_text("locals {\n  x = " + "[" * 5000 + "]" * 5000 + "\n}\n")
     bomb = ['AWSTemplateFormatVersion: "2010-09-09"', "a: &a [x, x, x, x, x, x, x, x, x, x]"]
-    bomb += [f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]" for i in range(12)]
+    bomb += [
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]"
+        for i in range(12)
+    ]
     bomb += ["Resources:", "  R: {Type: 'AWS::IAM::User', Properties: {Path: *m}}"]
     (tmp_path / "bomb.yaml").write_text("\n".join(bomb) + "\n")
     started = time.perf_counter()

@@ -33,7 +33,9 @@ def test_inventory_of_the_example_estate() -> None:
 
 def test_inventory_formats() -> None:
     csv_text = nhigate("inventory", "examples/estate", "--format", "csv").stdout
-    assert csv_text.splitlines()[0] == "address,type,location,environment,owner,credentials,consumers,trusted_by,findings"
+    assert (
+        csv_text.splitlines()[0] == "address,type,location,environment,owner,credentials,consumers,trusted_by,findings"
+    )
     markdown = nhigate("inventory", "examples/estate", "--format", "markdown").stdout
     assert markdown.startswith("# NHI inventory") and "| `aws_iam_user.deploy_bot`" in markdown
     table = nhigate("inventory", "examples/estate").stdout

@@ -139,7 +139,7 @@ def test_json_report_shape_and_relative_paths() -> None:
 
 
 def test_exit_codes() -> None:
-    assert nhigate("scan", "fixtures/NHI101/pass.tf").returncode == 0
+    assert nhigate("scan", "fixtures/NHI101/pass.tf", "--check", "NHI101").returncode == 0
     assert nhigate("scan", "fixtures/NHI101/fail.tf").returncode == 1
     assert nhigate("scan", "fixtures/NHI101/fail.tf", "--fail-on", "never").returncode == 0
     assert nhigate("scan", "fixtures/NHI107/fail.tf", "--fail-on", "high").returncode == 0  # only medium findings

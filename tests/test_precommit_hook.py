@@ -40,7 +40,9 @@ def test_hook_fails_on_a_finding_and_passes_on_a_clean_file(tmp_path: Path) -> N
         'resource "aws_iam_user" "ci" {\n  name = "ci"\n}\n\n'
         'resource "aws_iam_access_key" "ci" {\n  user = aws_iam_user.ci.name\n}\n'
     )
-    (work / "roles.tf").write_text('resource "aws_iam_role" "ci" {\n  name = "ci"\n  assume_role_policy = "{}"\n}\n')
+    (work / "roles.tf").write_text(
+        'resource "aws_iam_role" "ci" {\n  name = "ci"\n  assume_role_policy = "{}"\n  tags = { owner = "ci" }\n}\n'
+    )
     (work / "package.json").write_text('{"name": "not-infrastructure"}\n')
     _git(work, "add", ".")
     home = tmp_path / "pre-commit-home"

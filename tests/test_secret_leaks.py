@@ -64,7 +64,9 @@ def estate(tmp_path_factory: pytest.TempPathFactory) -> Path:
         }]}},
     }  # fmt: skip
     (root / "plan.json").write_text(json.dumps(plan, indent=2))
-    (root / "broken.plan.json").write_text('{"format_version": "1.2", "planned_values": {"x": "' + SECRETS["broken"] + '" ,,}')
+    (root / "broken.plan.json").write_text(
+        '{"format_version": "1.2", "planned_values": {"x": "' + SECRETS["broken"] + '" ,,}'
+    )
     return root
 
 
@@ -79,7 +81,11 @@ def outputs(root: Path) -> dict[str, str]:
     for fmt in ("json", "sarif", "junit", "markdown"):
         result = nhigate("scan", ".", "--format", fmt, cwd=root)
         texts[f"--format {fmt}"] = result.stdout + result.stderr
-    for command in (("inventory", ".", "--format", "json"), ("inventory", "."), ("suppressions", ".", "--format", "json")):
+    for command in (
+        ("inventory", ".", "--format", "json"),
+        ("inventory", "."),
+        ("suppressions", ".", "--format", "json"),
+    ):
         result = nhigate(*command, cwd=root)
         texts[" ".join(command)] = result.stdout + result.stderr
     baseline = nhigate("baseline", ".", "-o", "b.json", cwd=root)

@@ -371,7 +371,7 @@ def inventory_command(
     if missing:
         raise _fail_usage(f"no such file or directory: {', '.join(missing)}")
     result = run_scan(ScanOptions(paths=targets, jobs=jobs, config=config, build_graph=True))
-    inventory = build_inventory(result.graph, result.findings)
+    inventory = build_inventory(result.graph, result.findings, config.owners)
     if output_format is InventoryFormat.json:
         sys.stdout.write(_dump(inventory))
     elif output_format is InventoryFormat.csv:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from nhigate.catalog import Check
+from nhigate.owners import OwnerPolicy
 
 _SCHEMA_PATH = Path(__file__).resolve().parent / "data" / "config.schema.json"
 _TYPES: dict[str, type | tuple[type, ...]] = {"integer": int, "string": str, "boolean": bool, "array": list}
@@ -49,6 +50,7 @@ class Config:
     require_approver: bool = False
     max_file_bytes: int = 10 * 1024 * 1024
     environments: dict[str, dict[str, str]] = field(default_factory=dict)
+    owners: OwnerPolicy = field(default_factory=OwnerPolicy)
 
 
 @functools.lru_cache(maxsize=1)
@@ -126,6 +128,18 @@ def load_config(path: Path | None, catalog: dict[str, Check], cwd: Path | None =
         require_approver=data.get("require_approver", False),
         max_file_bytes=data.get("max_file_bytes", 10 * 1024 * 1024),
         environments={k: {str(a): str(b) for a, b in v.items()} for k, v in data.get("environments", {}).items()},
+        owners=_owner_policy(data.get("owners", {})),
+    )
+
+
+def _owner_policy(data: dict[str, Any]) -> OwnerPolicy:
+    default = OwnerPolicy()
+    return OwnerPolicy(
+        tag_keys=tuple(data.get("tag_keys", default.tag_keys)),
+        placeholders=frozenset(v.strip().lower() for v in data["placeholders"])
+        if "placeholders" in data
+        else default.placeholders,
+        recorded=tuple((str(k), str(v)) for k, v in data.get("recorded", {}).items()),
     )
 
 

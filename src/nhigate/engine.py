@@ -306,6 +306,7 @@ def _analyze(phase: Parsed, options: ScanOptions) -> ScanResult:
         check.id: CheckContext(
             params={**{n: p.default for n, p in check.parameters.items()}, **config.parameters.get(check.id, {})},
             today=scan_date,
+            owners=config.owners,
         )
         for check in checks
     }

@@ -78,24 +78,44 @@ class Scope:
 
     def provider_for(self, view: ResourceView) -> ResourceView | None:
         """The provider block configuring a Terraform resource (``provider = aws.west`` aware)."""
+        return self.provider_resolution(view)[0]
+
+    def provider_resolution(self, view: ResourceView) -> tuple[ResourceView | None, bool]:
+        """``(provider block, certain)`` for a Terraform resource.
+
+        Child modules get their caller's providers: the default one implicitly, any through the
+        call's ``providers = { aws.west = aws.eu }`` map, which renames it on the way up.  When the
+        chain breaks (an aliased provider the caller does not pass, a map nhigate cannot read) the
+        answer is not certain; no provider block anywhere up the chain is certain: the resource
+        gets the provider's empty default configuration.
+        """
         if not isinstance(view, TerraformView):
-            return None
+            return None, True
         prefix = view.type.split("_", 1)[0]
         explicit = view.block.body.attributes.get("provider")
-        address = f"provider.{prefix}"
+        local = prefix
         if explicit is not None:
-            from nhigate.parsers import hclast as ast
-
-            expr = explicit.value
-            if isinstance(expr, ast.Traversal) and isinstance(expr.source, ast.Variable):
-                address = "provider." + ".".join([expr.source.name, *[s for s in expr.steps if isinstance(s, str)]])
+            name = _provider_name(explicit.value)
+            if name is None:
+                return None, False
+            local = name
         scope: Scope | None = self
-        while scope is not None:  # child modules inherit their caller's providers
-            found = scope._by_address.get(address)
+        while scope is not None:
+            found = scope._by_address.get(f"provider.{local}")
             if found is not None:
-                return found
-            scope = scope.parent
-        return None
+                return found, True
+            parent = scope.parent
+            if parent is None:
+                break
+            passed = _passed_providers(parent, scope)
+            if passed is None:
+                return None, False
+            if local in passed:
+                local = passed[local]
+            elif "." in local:
+                return None, False  # an aliased provider must be passed explicitly
+            scope = parent
+        return None, True
 
     def effective_tags(self, view: ResourceView) -> dict[str, Any] | Unknown | None:
         """Tags or labels a resource gets, provider defaults included; None if it has none at all.
@@ -116,7 +136,9 @@ class Scope:
             return None
         own = view.get(attribute)
         merged: dict[str, Any] = {}
-        provider = self.provider_for(view)
+        provider, certain = self.provider_resolution(view)
+        if not certain and prefix in _DEFAULT_TAGS:
+            return Unknown("the provider configuration (and its default tags) is not known")
         if provider is not None and prefix in _DEFAULT_TAGS:
             defaults = provider.get(*_DEFAULT_TAGS[prefix])
             if isinstance(defaults, (Unknown, Ref)):
@@ -149,3 +171,43 @@ def _cfn_tags(value: Any) -> dict[str, Any] | Unknown | None:
             return Unknown("a tag key is not known")
         tags[item["Key"]] = item.get("Value")
     return tags
+
+
+def _provider_name(expr: Any) -> str | None:
+    """``aws.west`` from the expression ``aws.west`` (a provider reference as written)."""
+    from nhigate.parsers import hclast as ast
+
+    if isinstance(expr, ast.Variable):
+        return expr.name
+    if isinstance(expr, ast.Literal) and isinstance(expr.value, str):
+        return expr.value  # an object key written as a bare word may arrive as a string
+    if isinstance(expr, ast.Traversal) and isinstance(expr.source, ast.Variable):
+        steps = [step for step in expr.steps if isinstance(step, str)]
+        if len(steps) == len(expr.steps):
+            return ".".join([expr.source.name, *steps])
+    return None
+
+
+def _passed_providers(parent: Scope, child: Scope) -> dict[str, str] | None:
+    """The ``providers`` map of the module call that instantiated ``child`` (child name -> caller
+    name); empty when the call has none; None when it cannot be read."""
+    call = next((name for name, each in parent.children.items() if each is child), None)
+    if call is None:
+        return None
+    block = parent._by_address.get(f"module.{call}")
+    if block is None:
+        return None
+    written = block.block.body.attributes.get("providers")
+    if written is None:
+        return {}
+    from nhigate.parsers import hclast as ast
+
+    if not isinstance(written.value, ast.ObjectExpr):
+        return None
+    mapping: dict[str, str] = {}
+    for item in written.value.items:
+        key, value = _provider_name(item.key), _provider_name(item.value)
+        if key is None or value is None:
+            return None
+        mapping[key] = value
+    return mapping

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from nhigate.findings import ProjectViolation, Violation
 from nhigate.model import Ref, Unknown
+from nhigate.owners import OwnerPolicy
 from nhigate.view import MISSING, ResourceView
 
 if TYPE_CHECKING:
@@ -46,6 +47,8 @@ class CheckContext:
     params: Mapping[str, Any] = field(default_factory=dict)
     today: dt.date = field(default_factory=dt.date.today)
     scope: Scope | None = None
+    owners: OwnerPolicy = field(default_factory=OwnerPolicy)
+    """What counts as an owner (configuration ``owners``), for the missing-owner checks."""
 
     def param(self, name: str) -> Any:
         return self.params[name]

@@ -7,7 +7,7 @@ every predicate's signature; the catalog contract test fails if a YAML names a m
 from __future__ import annotations
 
 from nhigate.checks import environments as cross_environment
-from nhigate.checks import hardcoded, long_lived, rotation
+from nhigate.checks import hardcoded, long_lived, owners, rotation
 from nhigate.checks.base import Predicate, ProjectPredicate
 
 PREDICATES: dict[str, Predicate] = {
@@ -33,6 +33,7 @@ PREDICATES: dict[str, Predicate] = {
     "keyvault_key_without_rotation": rotation.keyvault_key_without_rotation,
     "vault_approle_secret_id_without_ttl": rotation.vault_approle_secret_id_without_ttl,
     "vault_token_without_ttl": rotation.vault_token_without_ttl,
+    "missing_owner": owners.missing_owner,
 }
 
 # Project-wide checks (``scope: project``): they see the NHI graph of the whole scan.

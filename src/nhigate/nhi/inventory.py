@@ -8,44 +8,31 @@ project-wide checks use, so the inventory and the gate never disagree.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
+from nhigate import owners
 from nhigate.findings import Finding
 from nhigate.model import Ref, Unknown
 from nhigate.nhi.graph import NhiGraph, Node
 from nhigate.nhi.types import IMPERSONATION_ROLES, SERVICE_ACCOUNT_BINDINGS
+from nhigate.owners import OwnerPolicy
 from nhigate.policy import policy_statements
 
-OWNER_KEYS = ("owner", "owners", "team", "contact")
-_DESCRIPTION_OWNER = re.compile(r"\bowner\s*[:=]\s*([\w.@/-]+)", re.IGNORECASE)
 
-
-def owner_of(node: Node) -> str:
-    """The accountable owner as written, ``unknown (...)`` when it depends on an unknown value,
-    or ``none`` when the code names nobody."""
+def owner_of(node: Node, policy: OwnerPolicy) -> str:
+    """The accountable owner (the same answer as the missing-owner checks), ``unknown (...)`` when
+    it depends on an unknown value, ``placeholder (...)``, or ``none`` when the code names nobody."""
     view, scope = node.view, node.scope
     if view is None or scope is None:
         return "external (not defined here)"
-    if view.type in ("azuread_application", "azuread_service_principal"):
-        owners = view.get("owners")
-        if isinstance(owners, list) and owners:
-            return ", ".join(str(o) for o in owners)
-        return "unknown (owners not known)" if isinstance(owners, (Unknown, Ref)) else "none"
-    if view.type == "google_service_account":
-        description = view.get("description")
-        if isinstance(description, str):
-            match = _DESCRIPTION_OWNER.search(description)
-            if match:
-                return match.group(1)
-        return "unknown (description not known)" if isinstance(description, (Unknown, Ref)) else "none"
-    tags = scope.effective_tags(view)
-    if isinstance(tags, Unknown):
-        return f"unknown ({tags.reason})"
-    for key, value in sorted((tags or {}).items()):
-        if key.lower() in OWNER_KEYS and isinstance(value, str) and value.strip():
-            return value
+    owner = owners.owner_of(view, scope, policy)
+    if owner.state == "known":
+        return owner.value
+    if owner.state == "placeholder":
+        return f"none (placeholder {owner.value!r})"
+    if owner.state == "unknown":
+        return f"unknown ({owner.where})"
     return "none"
 
 
@@ -122,9 +109,10 @@ def _location(node: Node) -> str:
     return f"{node.view.block.file}:{node.view.block.span.line}"
 
 
-def build_inventory(graph: NhiGraph, findings: list[Finding]) -> dict[str, Any]:
+def build_inventory(graph: NhiGraph, findings: list[Finding], policy: OwnerPolicy | None = None) -> dict[str, Any]:
     """Every identity with its accountability record, and the estate's totals."""
     by_address = _findings_by_address(findings)
+    policy = policy or OwnerPolicy()
     identities: list[dict[str, Any]] = []
     credential_count = 0
     seen: set[tuple[str, str, str]] = set()
@@ -165,7 +153,7 @@ def build_inventory(graph: NhiGraph, findings: list[Finding]) -> dict[str, Any]:
                 "location": _location(node),
                 "environment": ", ".join(sorted(environments)) or "unknown",
                 "environment_source": node.environment.source if node.environment else "",
-                "owner": owner_of(node),
+                "owner": owner_of(node, policy),
                 "ai_agent": bool(node.nhi and node.nhi.ai),
                 "credentials": sorted(credential_rows, key=lambda r: (r["location"], r["address"])),
                 "consumers": sorted({f"{e.source.label} ({_location(e.source)})" for e in consumers}),
@@ -174,16 +162,15 @@ def build_inventory(graph: NhiGraph, findings: list[Finding]) -> dict[str, Any]:
             }
         )
     identities.sort(key=lambda r: (r["environment"], r["location"], r["address"]))
-    owners_known = sum(
-        1 for i in identities if i["owner"] not in ("none",) and not i["owner"].startswith(("unknown", "external"))
-    )
+    missing = sum(1 for i in identities if i["owner"].startswith("none"))
+    not_determinable = sum(1 for i in identities if i["owner"].startswith(("unknown", "external")))
     return {
         "totals": {
             "identities": len(identities),
             "credentials": credential_count,
-            "owners_known": owners_known,
-            "owners_missing": sum(1 for i in identities if i["owner"] == "none"),
-            "owners_unknown": sum(1 for i in identities if i["owner"].startswith(("unknown", "external"))),
+            "owners_known": len(identities) - missing - not_determinable,
+            "owners_missing": missing,
+            "owners_unknown": not_determinable,
             "environments": sorted({i["environment"] for i in identities if i["environment"] != "unknown"}),
             "ai_agents": sum(1 for i in identities if i["ai_agent"]),
         },
