@@ -313,6 +313,8 @@ def _analyze(phase: Parsed, options: ScanOptions) -> ScanResult:
     scopes, project_problems = build_scopes(good, config.max_file_bytes, base)
     for file, message in project_problems:
         notifications.append(Notification("warning", message, file))
+    own_accounts = _estate_accounts(scopes) | set(config.environments.get("accounts", {}))
+    base_contexts = {cid: replace(ctx, known_accounts=frozenset(own_accounts)) for cid, ctx in base_contexts.items()}
     unique: dict[str, Finding] = {}
     checked: set[tuple[str, str]] = set()
     evaluated: set[tuple[str, str]] = set()
@@ -475,6 +477,26 @@ def _run_checks(
                 continue
             for violation in violations:
                 _record(unique, check, view, violation, violation.message + _context_note(scope, view), [])
+
+
+def _estate_accounts(scopes: list[Scope]) -> set[str]:
+    """AWS accounts the scanned code deploys into (providers' ``allowed_account_ids`` and
+    ``assume_role`` ARNs): trusting one of them is trusting the estate itself."""
+    from nhigate.environments import account_ids
+
+    found: set[str] = set()
+    for scope in scopes:
+        for view in scope:
+            if view.block.kind != "provider" or view.type != "aws":
+                continue
+            allowed = view.get("allowed_account_ids")
+            for item in allowed if isinstance(allowed, list) else []:
+                if isinstance(item, (str, int)):
+                    found.update(account_ids(str(item)))
+            role = view.get("assume_role", 0, "role_arn")
+            if isinstance(role, str):
+                found.update(account_ids(role))
+    return found
 
 
 def _record_literal_secrets(

@@ -49,6 +49,9 @@ class CheckContext:
     scope: Scope | None = None
     owners: OwnerPolicy = field(default_factory=OwnerPolicy)
     """What counts as an owner (configuration ``owners``), for the missing-owner checks."""
+    known_accounts: frozenset[str] = frozenset()
+    """The estate's own AWS accounts: those the configuration maps to environments and those the
+    scanned providers deploy into."""
 
     def param(self, name: str) -> Any:
         return self.params[name]

@@ -7,7 +7,7 @@ every predicate's signature; the catalog contract test fails if a YAML names a m
 from __future__ import annotations
 
 from nhigate.checks import environments as cross_environment
-from nhigate.checks import hardcoded, long_lived, owners, rotation
+from nhigate.checks import hardcoded, long_lived, owners, rotation, sharing
 from nhigate.checks.base import Predicate, ProjectPredicate
 
 PREDICATES: dict[str, Predicate] = {
@@ -34,6 +34,10 @@ PREDICATES: dict[str, Predicate] = {
     "vault_approle_secret_id_without_ttl": rotation.vault_approle_secret_id_without_ttl,
     "vault_token_without_ttl": rotation.vault_token_without_ttl,
     "missing_owner": owners.missing_owner,
+    "default_service_account": sharing.default_service_account,
+    "human_can_impersonate_service_account": sharing.human_can_impersonate_service_account,
+    "trust_open_to_anyone": sharing.trust_open_to_anyone,
+    "cross_account_trust_without_external_id": sharing.cross_account_trust_without_external_id,
 }
 
 # Project-wide checks (``scope: project``): they see the NHI graph of the whole scan.
@@ -42,6 +46,8 @@ PROJECT_PREDICATES: dict[str, ProjectPredicate] = {
     "literal_secret_shared_across_environments": cross_environment.literal_secret_shared_across_environments,
     "reference_names_other_environment": cross_environment.reference_names_other_environment,
     "prod_trusts_non_prod_principal": cross_environment.prod_trusts_non_prod_principal,
+    "identity_shared_by_workloads": sharing.identity_shared_by_workloads,
+    "iam_user_used_by_people_and_machines": sharing.iam_user_used_by_people_and_machines,
 }
 
 # Predicates that read the code as written (literals), not evaluated values: they run once per
