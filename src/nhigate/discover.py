@@ -58,12 +58,15 @@ def discover(
                 found.setdefault(display, Candidate(display, root))
             continue
         for directory, dirnames, filenames in os.walk(root, followlinks=False):
-            dirnames[:] = sorted(d for d in dirnames if d not in ALWAYS_SKIPPED_DIRS)
+            # One display path per directory; its entries only append their names.
+            here = display_path(Path(directory), base)
+            prefix = "" if here == "." else here + "/"
+            dirnames[:] = sorted(
+                d for d in dirnames if d not in ALWAYS_SKIPPED_DIRS and not is_excluded(prefix + d, excludes)
+            )
             for filename in sorted(filenames):
-                path = Path(directory) / filename
-                display = display_path(path, base)
+                display = prefix + filename
                 if classify(display) is None or is_excluded(display, excludes):
                     continue
-                found.setdefault(display, Candidate(display, path))
-            dirnames[:] = [d for d in dirnames if not is_excluded(display_path(Path(directory) / d, base), excludes)]
+                found.setdefault(display, Candidate(display, Path(directory, filename)))
     return sorted(found.values()), problems

@@ -145,18 +145,41 @@ def _parse_candidate(args: tuple[Candidate, int, bool]) -> ParsedFile | None:
 def parse_all(
     candidates: list[Candidate], jobs: int, max_bytes: int, use_cache: bool = False
 ) -> list[ParsedFile | None]:
-    """Parse every candidate, in parallel when it pays; results in candidate order."""
-    work = [(c, max_bytes, use_cache) for c in candidates]
-    if jobs <= 1 or len(candidates) < PARALLEL_THRESHOLD:
-        return [_parse_candidate(w) for w in work]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    """Parse every candidate, in parallel when it pays; results in candidate order.
 
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    context = multiprocessing.get_context(method)
-    chunk = max(1, min(64, len(work) // (jobs * 8)))
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        return list(pool.map(_parse_candidate, work, chunksize=chunk))
+    Cached files are loaded here, in this process: handing a cached result through a worker
+    costs more (pickled twice, sent through a pipe) than loading it, so only the files the cache
+    does not know go to the worker processes.
+    """
+    results: list[ParsedFile | None] = [None] * len(candidates)
+    missing = list(range(len(candidates)))
+    if use_cache and jobs > 1 and len(candidates) >= PARALLEL_THRESHOLD:
+        from nhigate.parsecache import ParseCache
+        from nhigate.parsers import cached_parse
+
+        cache = ParseCache()
+        missing = []
+        for index, candidate in enumerate(candidates):
+            found, hit = cached_parse(candidate.path, candidate.display, max_bytes, cache)
+            if hit:
+                results[index] = found
+            else:
+                missing.append(index)
+    work = [(candidates[i], max_bytes, use_cache) for i in missing]
+    if jobs <= 1 or len(work) < PARALLEL_THRESHOLD:
+        parsed = [_parse_candidate(w) for w in work]
+    else:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        context = multiprocessing.get_context(method)
+        chunk = max(1, min(64, len(work) // (jobs * 8)))
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            parsed = list(pool.map(_parse_candidate, work, chunksize=chunk))
+    for index, result in zip(missing, parsed, strict=True):
+        results[index] = result
+    return results
 
 
 def enabled(check_id: str, options: ScanOptions) -> bool:
@@ -439,7 +462,7 @@ def _run_checks(
     """
     from nhigate.checks.registry import PREDICATES, SECRET_SCANNING
 
-    contexts = {cid: replace(ctx, scope=scope) for cid, ctx in base_contexts.items()}
+    contexts: dict[str, CheckContext] = {}  # per check, made when a check first applies here
     by_shape: dict[tuple[str, str, str], list[Check]] = {}
     for block_view in scope:
         shape = (block_view.block.kind, block_view.block.format, block_view.type)
@@ -462,8 +485,11 @@ def _run_checks(
             runs += [(v, c) for v in _instances(block_view) for c in valued]
         for view, check in runs:
             predicate = PREDICATES[check.predicate or ""]
+            context = contexts.get(check.id)
+            if context is None:
+                context = contexts[check.id] = replace(base_contexts[check.id], scope=scope)
             try:
-                violations = list(predicate(view, contexts[check.id]))
+                violations = list(predicate(view, context))
             except Exception as exc:  # a check fault is reported, never fatal
                 notifications.append(
                     Notification(

@@ -67,13 +67,9 @@ def parse_file(
     how = classify(display)
     if how is None:
         return None
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            return _failed(display, how, f"file is {size} bytes, over the {max_bytes}-byte limit")
-        data = path.read_bytes()
-    except OSError as exc:
-        return _failed(display, how, f"cannot read file: {exc.strerror or type(exc).__name__}")
+    data = _read(path, display, how, max_bytes)
+    if isinstance(data, ParsedFile):
+        return data
     if cache is None:
         return _parse_bytes(display, data, how)
     key = cache.key(display, data)
@@ -83,6 +79,32 @@ def parse_file(
     parsed = _parse_bytes(display, data, how)
     cache.put(key, parsed if parsed is not None else ParsedFile(display, None))
     return parsed
+
+
+def _read(path: Path, display: str, how: str, max_bytes: int) -> bytes | ParsedFile:
+    """The file's bytes, or the NHI001 result for a file too large or unreadable."""
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            return _failed(display, how, f"file is {size} bytes, over the {max_bytes}-byte limit")
+        return path.read_bytes()
+    except OSError as exc:
+        return _failed(display, how, f"cannot read file: {exc.strerror or type(exc).__name__}")
+
+
+def cached_parse(path: Path, display: str, max_bytes: int, cache: ParseCache) -> tuple[ParsedFile | None, bool]:
+    """``(result, True)`` when no parsing is needed (the cache holds the file's result, or it is
+    not infrastructure code), else ``(None, False)``."""
+    how = classify(display)
+    if how is None:
+        return None, True
+    data = _read(path, display, how, max_bytes)
+    if isinstance(data, ParsedFile):
+        return None, False  # the parser reports it
+    cached = cache.get(cache.key(display, data), display)
+    if cached is None:
+        return None, False
+    return (None if cached.format is None and cached.error is None else cached), True
 
 
 def _parse_bytes(display: str, data: bytes, how: str) -> ParsedFile | None:
