@@ -102,3 +102,28 @@ def test_aliases_and_tfvars_names() -> None:
     assert normalise("blue") is None
     found = from_tfvars("prod-eu.tfvars")
     assert found is not None and found.name == "prod"
+
+
+def test_every_module_instance_lists_its_blocks_findings_and_nothing_is_listed_that_is_not_created(
+    tmp_path: Path,
+) -> None:
+    write(
+        tmp_path,
+        {
+            "main.tf": 'module "a" {\n  source = "./role"\n}\nmodule "b" {\n  source = "./role"\n}\n'
+            'data "aws_iam_role" "existing" {\n  name = "legacy"\n}\n'
+            'resource "aws_iam_role" "off" {\n  count = 0\n  name  = "never-created"\n}\n'
+            'resource "aws_lambda_function" "off" {\n  count = 0\n  role  = data.aws_iam_role.existing.arn\n}\n'
+            'resource "aws_lambda_function" "on" {\n  role = data.aws_iam_role.existing.arn\n}\n',
+            "role/main.tf": 'resource "aws_iam_role" "this" {\n  name = "app"\n}\n',
+        },
+    )
+    inventory = json.loads(nhigate("inventory", ".", "--format", "json", cwd=tmp_path).stdout)
+    rows = {r["address"]: r for r in inventory["identities"]}
+    assert sorted(rows) == ["data.aws_iam_role.existing", "module.a.aws_iam_role.this", "module.b.aws_iam_role.this"]
+    # one NHI401 finding for the module's block (reported once), listed on both instances
+    assert rows["module.a.aws_iam_role.this"]["findings"] == rows["module.b.aws_iam_role.this"]["findings"] == ["NHI401"]
+    existing = rows["data.aws_iam_role.existing"]
+    assert existing["owner"].startswith("external") and existing["findings"] == []
+    assert [c.split(" ")[0] for c in existing["consumers"]] == ["aws_lambda_function.on"]  # count = 0 runs nothing
+    assert inventory["totals"]["owners_missing"] == 2 and inventory["totals"]["owners_unknown"] == 1

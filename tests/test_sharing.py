@@ -53,3 +53,24 @@ def test_agents_sharing_a_role_carry_agentic_mappings(tmp_path: Path) -> None:
     assert finding["agentic"] is True
     assert "AI agents among them" in finding["message"]
     assert any(f.startswith("owasp-agentic/") for f in finding["frameworks"])
+
+
+def test_workloads_that_may_not_exist_do_not_count(tmp_path: Path) -> None:
+    """Alternatives that exclude each other (``count = x ? 1 : 0`` / ``x ? 0 : 1``) are one workload
+    whichever way ``x`` goes; a workload whose count is unknown may not exist at all."""
+    alternatives = (
+        'variable "use_a" {\n  default = true\n}\nvariable "mystery" {}\n'
+        + LAMBDA.format(name="a").replace("{\n", "{\n  count = var.use_a ? 1 : 0\n", 1)
+        + LAMBDA.format(name="b").replace("{\n", "{\n  count = var.use_a ? 0 : 1\n", 1)
+    )
+    (tmp_path / "main.tf").write_text(ROLE + alternatives)
+    assert _sarif(tmp_path)["runs"][0]["results"] == []
+    maybe = LAMBDA.format(name="c").replace("{\n", "{\n  count = var.mystery ? 1 : 0\n", 1)
+    (tmp_path / "main.tf").write_text(ROLE + alternatives + maybe)
+    assert _sarif(tmp_path)["runs"][0]["results"] == []
+    (tmp_path / "main.tf").write_text(ROLE + alternatives + LAMBDA.format(name="d"))
+    [result] = _sarif(tmp_path)["runs"][0]["results"]
+    assert [r["message"]["text"] for r in result["relatedLocations"]] == [
+        "runs as it: aws_lambda_function.a",
+        "runs as it: aws_lambda_function.d",
+    ]

@@ -416,6 +416,7 @@ def _record(
     """Turn a violation into a finding located by the view; the first one per fingerprint wins."""
     key = fingerprint(check.id, view.block.file, view.block.address, violation.path)
     if key in unique:
+        unique[key].instances.add(view.address)
         return
     unique[key] = Finding(
         fingerprint=key,

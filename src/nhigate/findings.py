@@ -79,12 +79,16 @@ class Finding:
     """The block's address inside its own module (``address`` adds ``module.x.`` for instances)."""
     baseline_state: str | None = None
     """``new`` or ``unchanged`` when the scan compares against a baseline or a git ref."""
+    instances: set[str] = field(default_factory=set, compare=False, repr=False)
+    """Every address (module instance) the violation was found on; ``address`` is the first.
+    Reports show one finding per block; the inventory lists it on each of these."""
 
     def __post_init__(self) -> None:
         if not self.local_address:
             self.local_address = self.address
         if not self.fingerprint:
             self.fingerprint = fingerprint(self.rule_id, self.file, self.local_address, self.path)
+        self.instances.add(self.address)
 
     def sort_key(self) -> tuple[str, int, int, str, str, str]:
         return (self.file, self.span.line, self.span.column, self.rule_id, self.address, path_text(self.path))

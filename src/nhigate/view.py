@@ -116,6 +116,20 @@ class TerraformView(ResourceView):
             return str(self._bindings["count"]["index"])
         return None
 
+    def exists(self) -> bool | None:
+        """Whether the block creates anything: False for ``count = 0`` or an empty ``for_each``,
+        None when either is unknown (a variable without a default, a conditional on one)."""
+        attributes = self.block.body.attributes
+        if "for_each" in attributes:
+            collection = self.evaluate(attributes["for_each"].value)
+            return bool(collection) if isinstance(collection, (dict, list)) else None
+        if "count" in attributes:
+            count = self.evaluate(attributes["count"].value)
+            if isinstance(count, bool) or not isinstance(count, int):
+                return None
+            return count > 0
+        return True
+
     def instances(self) -> list[TerraformView]:
         """One view per known ``for_each``/``count`` instance, or just this view."""
         attributes = self.block.body.attributes

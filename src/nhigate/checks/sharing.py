@@ -62,7 +62,9 @@ def identity_shared_by_workloads(graph: NhiGraph, ctx: CheckContext) -> Iterator
     minimum = int(ctx.param("min_workloads"))
     groups: dict[str, list[Edge]] = {}
     for edge in graph.edges:
-        if edge.kind == "runs_as" and edge.source.view is not None:
+        # a workload whose count/for_each is unknown may not exist: it does not count (unknown is
+        # not a confident finding), nor do alternatives that exclude each other (count = x ? 1 : 0)
+        if edge.kind == "runs_as" and edge.source.view is not None and edge.source.certain:
             groups.setdefault(_identity_key(edge.target), []).append(edge)
     for _, edges in sorted(groups.items()):
         workloads: dict[tuple[str, ...], Edge] = {}

@@ -29,7 +29,7 @@ from nhigate.environments import (
 from nhigate.model import Ref
 from nhigate.nhi.types import TYPES, NhiType, Path
 from nhigate.scope import Scope
-from nhigate.view import MISSING, ResourceView
+from nhigate.view import MISSING, ResourceView, TerraformView
 
 _ROLE_ARN = re.compile(r"^arn:aws[\w-]*:iam::(\d{12}|\$\{[^}]+\}):(role|user|instance-profile)/(?:.*/)?([\w+=,.@-]+)$")
 _SA_EMAIL = re.compile(r"^(?:serviceAccount:)?([a-z][a-z0-9-]{4,30})@([a-z0-9-]+)\.iam\.gserviceaccount\.com$")
@@ -46,6 +46,8 @@ class Node:
     scope: Scope | None = None
     environment: Environment | None = None
     literal: str | None = None
+    certain: bool = True
+    """False when the block's ``count``/``for_each`` is unknown: it may create nothing."""
 
     @property
     def kind(self) -> str:
@@ -171,8 +173,11 @@ class _Builder:
                 nhi = TYPES.get(view.type)
                 if nhi is None or view.block.kind not in ("resource", "data"):
                     continue
+                exists = view.exists() if isinstance(view, TerraformView) else True
+                if exists is False:
+                    continue  # count = 0 or an empty for_each: the block creates nothing here
                 key = f"{scope.name}|{scope.context}|{view.address}"
-                node = Node(key, view.address, nhi, view, scope, environment)
+                node = Node(key, view.address, nhi, view, scope, environment, certain=exists is True)
                 self.graph.nodes[key] = node
                 self._node_of[id(view)] = node
                 for path in nhi.name:

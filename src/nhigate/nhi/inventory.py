@@ -26,6 +26,8 @@ def owner_of(node: Node, policy: OwnerPolicy) -> str:
     view, scope = node.view, node.scope
     if view is None or scope is None:
         return "external (not defined here)"
+    if view.block.kind == "data":
+        return "external (read by a data source: defined elsewhere)"
     owner = owners.owner_of(view, scope, policy)
     if owner.state == "known":
         return owner.value
@@ -96,11 +98,20 @@ def _principals(node: Node) -> list[str]:
 
 
 def _findings_by_address(findings: Iterable[Finding]) -> dict[tuple[str, str], list[str]]:
+    """Unsuppressed findings by (file, address).  A block instantiated by several module calls
+    is reported once, and listed on every instance the violation was found on."""
     out: dict[tuple[str, str], list[str]] = {}
     for finding in findings:
         if finding.suppression is None:
-            out.setdefault((finding.file, finding.address), []).append(finding.rule_id)
+            for address in finding.instances:
+                out.setdefault((finding.file, address), []).append(finding.rule_id)
     return out
+
+
+def _findings_of(node: Node, by_address: dict[tuple[str, str], list[str]]) -> set[str]:
+    if node.view is None:
+        return set()
+    return set(by_address.get((node.view.block.file, node.label), []))
 
 
 def _location(node: Node) -> str:
@@ -128,22 +139,22 @@ def build_inventory(graph: NhiGraph, findings: list[Finding], policy: OwnerPolic
         environments = {node.environment.name} if node.environment else set()
         if node.view is None:
             environments |= {e.source.environment.name for e in consumers if e.source.environment}
-        file = node.view.block.file if node.view else ""
-        rules = set(by_address.get((file, node.label), []))
+        rules = _findings_of(node, by_address)
         credential_rows = []
         for edge in credentials:
             credential = edge.source
             assert credential.view is not None
+            credential_rules = _findings_of(credential, by_address)
             credential_rows.append(
                 {
                     "address": credential.label,
                     "type": credential.view.type,
                     "location": _location(credential),
                     "lifetime": _lifetime(credential),
-                    "findings": sorted(set(by_address.get((credential.view.block.file, credential.label), []))),
+                    "findings": sorted(credential_rules),
                 }
             )
-            rules |= set(by_address.get((credential.view.block.file, credential.label), []))
+            rules |= credential_rules
         credential_count += len(credential_rows)
         identities.append(
             {
