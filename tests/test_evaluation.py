@@ -236,6 +236,32 @@ def test_cloudformation_sub_and_select(tmp_path: Path) -> None:
     assert role.get("ManagedPolicyArns") == "b"
 
 
+def test_cloudformation_conditions_decide_fn_if_and_conditional_resources(tmp_path: Path) -> None:
+    scopes = _scopes(
+        tmp_path,
+        {
+            "stack.yaml": 'AWSTemplateFormatVersion: "2010-09-09"\nParameters:\n'
+            "  Mode: {Type: String, Default: Yes}\n  Free: {Type: String}\n  Count: {Type: Number, Default: 2}\n"
+            "Conditions:\n  IsYes: !Equals [!Ref Mode, 'Yes']\n  IsNo: !Not [!Condition IsYes]\n"
+            "  Both: !And [!Condition IsYes, !Equals [!Ref Count, '2']]\n  Open: !Equals [!Ref Free, x]\n"
+            "  Either: !Or [!Condition IsYes, !Condition Open]\n  Region: !Equals [!Ref AWS::Region, eu-west-1]\n"
+            "Resources:\n  On:\n    Type: AWS::IAM::Role\n    Condition: Both\n    Properties:\n"
+            "      RoleName: !If [IsYes, yes-role, no-role]\n      Path: !If [Open, /a/, /b/]\n"
+            "  Off:\n    Type: AWS::IAM::Role\n    Condition: IsNo\n"
+            "  Maybe:\n    Type: AWS::IAM::Role\n    Condition: Region\n"
+            "  Any:\n    Type: AWS::IAM::Role\n    Condition: Either\n"
+            "  Undefined:\n    Type: AWS::IAM::Role\n    Condition: NotDeclared\n"
+        },
+    )
+    views = {v.address: v for v in scopes[0]}
+    assert views["On"].exists() is True and views["On"].get("RoleName") == "yes-role"
+    assert isinstance(views["On"].get("Path"), Unknown)  # the condition depends on a parameter without default
+    assert views["Off"].exists() is False
+    assert views["Maybe"].exists() is None  # pseudo parameters are not known
+    assert views["Any"].exists() is True  # one known true operand settles an Or
+    assert views["Undefined"].exists() is None
+
+
 def test_registry_modules_resolve_only_through_modules_json(tmp_path: Path) -> None:
     files = {
         "main.tf": 'module "keys" {\n  source  = "example/keys/aws"\n  version = "1.0.0"\n  lifetime = "8760h"\n}\n',

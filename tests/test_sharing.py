@@ -74,3 +74,22 @@ def test_workloads_that_may_not_exist_do_not_count(tmp_path: Path) -> None:
         "runs as it: aws_lambda_function.a",
         "runs as it: aws_lambda_function.d",
     ]
+
+
+def test_cloudformation_resources_under_conditions_that_exclude_each_other_are_one_workload(tmp_path: Path) -> None:
+    function = (
+        "  {name}:\n    Type: AWS::Lambda::Function\n    Condition: {condition}\n    Properties:\n"
+        "      Role: !GetAtt Shared.Arn\n      Handler: i.h\n      Runtime: python3.12\n"
+    )
+    template = (
+        'AWSTemplateFormatVersion: "2010-09-09"\nParameters:\n  Mode: {Type: String, Default: a}\n'
+        "Conditions:\n  IsA: !Equals [!Ref Mode, a]\n  IsB: !Not [!Condition IsA]\n"
+        "Resources:\n  Shared:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument: {}\n"
+        + function.format(name="A", condition="IsA")
+        + function.format(name="B", condition="IsB")
+    )
+    (tmp_path / "stack.yaml").write_text(template)
+    assert _sarif(tmp_path)["runs"][0]["results"] == []
+    (tmp_path / "stack.yaml").write_text(template.replace("    Condition: IsB\n", ""))
+    [result] = _sarif(tmp_path)["runs"][0]["results"]
+    assert [r["message"]["text"] for r in result["relatedLocations"]] == ["runs as it: A", "runs as it: B"]

@@ -379,7 +379,9 @@ def _applies(check: Check, view: ResourceView) -> bool:
 
 
 def _instances(view: ResourceView) -> list[ResourceView]:
-    return list(view.instances()) if isinstance(view, TerraformView) else [view]
+    if isinstance(view, TerraformView):
+        return list(view.instances())
+    return [] if view.exists() is False else [view]
 
 
 def _run_project_check(
@@ -585,8 +587,11 @@ def build_scopes(
             others.append(Scope("plan", item.path, [PlanView(b) for b in item.blocks]))
         elif item.format == "cloudformation":
             parameters = {b.name: b for b in item.blocks if b.kind == "parameter"}
+            template = next((b for b in item.blocks if b.kind == "template"), None)
             views: list[ResourceView] = [
-                CloudFormationView(b, parameters) for b in item.blocks if b.kind in ("resource", "parameter")
+                CloudFormationView(b, parameters, template)
+                for b in item.blocks
+                if b.kind in ("resource", "parameter")
             ]
             others.append(Scope("cloudformation", item.path, views))
     return project.scopes() + others, project.problems

@@ -64,6 +64,11 @@ class ResourceView:
     def has(self, *path: str | int) -> bool:
         return self.get(*path) is not MISSING
 
+    def exists(self) -> bool | None:
+        """Whether the block creates anything (False: ``count = 0``, a false CloudFormation
+        condition); None when that depends on a value nhigate does not know."""
+        return True
+
 
 def _walk(value: Any, path: tuple[str | int, ...]) -> Any:
     for element in path:
@@ -270,10 +275,46 @@ _DYNAMIC_REFERENCE = re.compile(r"\{\{resolve:(secretsmanager|ssm-secure|ssm):")
 class CloudFormationView(ResourceView):
     """A CloudFormation resource's ``Properties`` with intrinsics resolved where possible."""
 
-    def __init__(self, block: Block, parameters: dict[str, Block]) -> None:
+    def __init__(self, block: Block, parameters: dict[str, Block], template: Block | None = None) -> None:
         super().__init__(block)
         self._read: Any = None
         self._parameters = parameters
+        self._template = template  # its Conditions section decides Fn::If and conditional resources
+
+    def exists(self) -> bool | None:
+        body = self.block.body
+        name = body.get("Condition") if isinstance(body, dict) and self.block.kind == "resource" else None
+        return True if name is None else self.condition(name)
+
+    def condition(self, name: Any, depth: int = 0) -> bool | None:
+        """The value of a named condition of the template, None when it is not known (it depends
+        on a parameter without a default, a pseudo parameter, or is not defined)."""
+        template = self._template.body if self._template is not None else None
+        conditions = template.get("Conditions") if isinstance(template, dict) else None
+        if not isinstance(name, str) or not isinstance(conditions, dict) or name not in conditions or depth > 32:
+            return None
+        return self._truth(conditions[name], depth + 1)
+
+    def _truth(self, expr: Any, depth: int) -> bool | None:
+        if not isinstance(expr, Intrinsic):
+            return None
+        name, args = expr.name, expr.args
+        if name == "Condition":
+            return self.condition(args, depth)
+        items = args if isinstance(args, list) else []
+        if name == "Fn::Equals" and len(items) == 2:
+            left, right = (_condition_scalar(self.resolve(item, True)) for item in items)
+            return None if left is None or right is None else left == right
+        if name == "Fn::Not" and len(items) == 1:
+            value = self._truth(items[0], depth)
+            return None if value is None else not value
+        if name in ("Fn::And", "Fn::Or") and items:
+            values = [self._truth(item, depth) for item in items]
+            decisive = name == "Fn::Or"  # the value that settles it: any True for Or, any False for And
+            if decisive in values:
+                return decisive
+            return None if None in values else not decisive
+        return None
 
     @property
     def _props(self) -> Any:
@@ -335,6 +376,9 @@ class CloudFormationView(ResourceView):
                 return str(args[0]).join(parts)
             return Unknown("Fn::Join over values that are not known")
         if name == "Fn::If" and isinstance(args, list) and len(args) == 3:
+            chosen = self.condition(args[0])
+            if chosen is not None:
+                return self.resolve(args[1] if chosen else args[2], True)
             true, false = self.resolve(args[1], True), self.resolve(args[2], True)
             return true if true == false else Unknown(f"depends on condition {args[0]}")
         return Unknown(f"{name} is not evaluated")
@@ -367,6 +411,15 @@ class CloudFormationView(ResourceView):
 
     def span(self, path: AttrPath) -> Span:
         return _located_span(self._props, path, self.block.span)
+
+
+def _condition_scalar(value: Any) -> str | None:
+    """A value as ``Fn::Equals`` compares it (CloudFormation compares strings), None if unknown."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    return None
 
 
 def _located_span(root: Any, path: AttrPath, block_span: Span) -> Span:

@@ -29,7 +29,7 @@ from nhigate.environments import (
 from nhigate.model import Ref
 from nhigate.nhi.types import TYPES, NhiType, Path
 from nhigate.scope import Scope
-from nhigate.view import MISSING, ResourceView, TerraformView
+from nhigate.view import MISSING, ResourceView
 
 _ROLE_ARN = re.compile(r"^arn:aws[\w-]*:iam::(\d{12}|\$\{[^}]+\}):(role|user|instance-profile)/(?:.*/)?([\w+=,.@-]+)$")
 _SA_EMAIL = re.compile(r"^(?:serviceAccount:)?([a-z][a-z0-9-]{4,30})@([a-z0-9-]+)\.iam\.gserviceaccount\.com$")
@@ -173,9 +173,9 @@ class _Builder:
                 nhi = TYPES.get(view.type)
                 if nhi is None or view.block.kind not in ("resource", "data"):
                     continue
-                exists = view.exists() if isinstance(view, TerraformView) else True
+                exists = view.exists()
                 if exists is False:
-                    continue  # count = 0 or an empty for_each: the block creates nothing here
+                    continue  # count = 0, an empty for_each, a false condition: it creates nothing
                 key = f"{scope.name}|{scope.context}|{view.address}"
                 node = Node(key, view.address, nhi, view, scope, environment, certain=exists is True)
                 self.graph.nodes[key] = node
